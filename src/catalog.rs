@@ -1,0 +1,377 @@
+//! The message catalog: every line that reaches LifeKeeper's log, with its code and level.
+//!
+//! Codes 127001–127041 and their texts come from the vendor's Perl ARK and are
+//! kept byte-identical, typos included ("resouce", "the the"), because operators
+//! and monitoring tools grep for them. Codes 127100 and up are ours; they carry
+//! facts the vendor's catalog had no line for (what moved, the run summary).
+
+use std::fmt;
+
+use crate::ec2::Api;
+
+/// LifeKeeper's log levels that this tool uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Error,
+    Warn,
+    Info,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Error => "ERROR",
+            Level::Warn => "WARN",
+            Level::Info => "INFO",
+        }
+    }
+}
+
+/// One catalog entry with the values its text interpolates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Message {
+    /// 127001–127008: an EC2 API call failed; `remote` selects 127008 for attachments.
+    ApiFailed {
+        api: Api,
+        remote: bool,
+        detail: String,
+    },
+    LocalVpcRouteMismatch {
+        ip: String,
+        route: String,
+        eni: String,
+    },
+    LocalVpcUpdateFailed {
+        rt: String,
+    },
+    NoLocalVpcRoute {
+        ip: String,
+        vpc: String,
+    },
+    NoTgwOnLocalVpc {
+        vpc: String,
+    },
+    SeveralTgwsOnLocalVpc {
+        vpc: String,
+        count: usize,
+        tgw: String,
+    },
+    NoLocalTgwRoute {
+        ip: String,
+        tgw: String,
+    },
+    LocalTgwRouteMismatch {
+        ip: String,
+        route: String,
+        attachment: String,
+    },
+    LocalTgwUpdateFailed {
+        rt: String,
+    },
+    RemoteTgwRouteMismatch {
+        ip: String,
+        route: String,
+        expected: String,
+    },
+    RemoteTgwUpdateFailed {
+        rt: String,
+    },
+    NoRemoteRegion {
+        ip: String,
+        vpc: String,
+    },
+    RemoteVpcRouteMismatch {
+        ip: String,
+        route: String,
+        tgw: String,
+    },
+    RemoteVpcUpdateFailed {
+        rt: String,
+    },
+    NoRemoteVpcRoute {
+        ip: String,
+    },
+    NoRegion,
+    NoVpcId {
+        mac: String,
+    },
+    NoEniId {
+        mac: String,
+    },
+    NoRemoteTgwRoute {
+        ip: String,
+        tgw: String,
+    },
+    ImdsEmpty {
+        item: String,
+        retry_interval_us: u64,
+    },
+    NoVipInInfo,
+    InvalidVip {
+        ip: String,
+    },
+    NoDeviceForVip {
+        ip: String,
+    },
+    ImdsTokenFailed {
+        ret: String,
+        err: String,
+    },
+    ImdsTokenEmpty,
+    ImdsCallFailed {
+        ret: String,
+        err: String,
+        output: String,
+    },
+    ImdsHttpError {
+        status: u16,
+        response: String,
+    },
+    RouteReplaced {
+        ip: String,
+        rt: String,
+        region: String,
+        old: String,
+        new: String,
+    },
+    Summary {
+        text: String,
+    },
+    RegionUnreachable {
+        region: String,
+        tgw: String,
+        reason: String,
+    },
+    PropagatedRoute {
+        ip: String,
+        rt: String,
+        route: String,
+    },
+    DefaultsFileLine {
+        path: String,
+        reason: String,
+    },
+    Starting {
+        text: String,
+    },
+}
+
+impl Message {
+    pub fn code(&self) -> u32 {
+        use Message::*;
+        match self {
+            ApiFailed { api, remote, .. } => api.catalog_code(*remote),
+            LocalVpcRouteMismatch { .. } => 127009,
+            LocalVpcUpdateFailed { .. } => 127010,
+            NoLocalVpcRoute { .. } => 127011,
+            NoTgwOnLocalVpc { .. } => 127012,
+            SeveralTgwsOnLocalVpc { .. } => 127013,
+            NoLocalTgwRoute { .. } => 127014,
+            LocalTgwRouteMismatch { .. } => 127015,
+            LocalTgwUpdateFailed { .. } => 127016,
+            RemoteTgwRouteMismatch { .. } => 127017,
+            RemoteTgwUpdateFailed { .. } => 127018,
+            NoRemoteRegion { .. } => 127019,
+            RemoteVpcRouteMismatch { .. } => 127020,
+            RemoteVpcUpdateFailed { .. } => 127021,
+            NoRemoteVpcRoute { .. } => 127022,
+            NoRegion => 127023,
+            NoVpcId { .. } => 127024,
+            NoEniId { .. } => 127025,
+            NoRemoteTgwRoute { .. } => 127033,
+            ImdsEmpty { .. } => 127034,
+            NoVipInInfo => 127035,
+            InvalidVip { .. } => 127036,
+            NoDeviceForVip { .. } => 127037,
+            ImdsTokenFailed { .. } => 127038,
+            ImdsTokenEmpty => 127039,
+            ImdsCallFailed { .. } => 127040,
+            ImdsHttpError { .. } => 127041,
+            RouteReplaced { .. } => 127100,
+            Summary { .. } => 127101,
+            RegionUnreachable { .. } => 127102,
+            PropagatedRoute { .. } => 127103,
+            DefaultsFileLine { .. } => 127104,
+            Starting { .. } => 127105,
+        }
+    }
+
+    pub fn level(&self) -> Level {
+        use Message::*;
+        match self {
+            SeveralTgwsOnLocalVpc { .. }
+            | NoRemoteRegion { .. }
+            | NoRemoteVpcRoute { .. }
+            | NoRemoteTgwRoute { .. }
+            | ImdsEmpty { .. }
+            | NoDeviceForVip { .. }
+            | ImdsTokenFailed { .. }
+            | ImdsTokenEmpty
+            | ImdsCallFailed { .. }
+            | ImdsHttpError { .. }
+            | RegionUnreachable { .. }
+            | PropagatedRoute { .. }
+            | DefaultsFileLine { .. } => Level::Warn,
+            RouteReplaced { .. } | Summary { .. } | Starting { .. } => Level::Info,
+            _ => Level::Error,
+        }
+    }
+}
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use Message::*;
+        match self {
+            ApiFailed { api, detail, .. } => {
+                write!(f, "Amazon {} call failed {detail}", api.cli_name())
+            }
+            LocalVpcRouteMismatch { ip, route, eni } => {
+                write!(f, "Route for {ip} is {route}. It does not match {eni}")
+            }
+            LocalVpcUpdateFailed { rt }
+            | LocalTgwUpdateFailed { rt }
+            | RemoteTgwUpdateFailed { rt }
+            | RemoteVpcUpdateFailed { rt } => write!(f, "Failed to update route table {rt}"),
+            NoLocalVpcRoute { ip, vpc } => write!(f, "There is no route for {ip} in VPC {vpc}"),
+            NoTgwOnLocalVpc { vpc } => {
+                write!(f, "No TransitGateway is attached to local VPC {vpc}")
+            }
+            SeveralTgwsOnLocalVpc { vpc, count, tgw } => write!(
+                f,
+                "TransitGateway attached from local VPC {vpc} is more than 1 ({count}). Using {tgw}."
+            ),
+            NoLocalTgwRoute { ip, tgw } | NoRemoteTgwRoute { ip, tgw } => {
+                write!(f, "No route table found for {ip} in {tgw}")
+            }
+            LocalTgwRouteMismatch {
+                ip,
+                route,
+                attachment: expected,
+            }
+            | RemoteTgwRouteMismatch {
+                ip,
+                route,
+                expected,
+            }
+            | RemoteVpcRouteMismatch {
+                ip,
+                route,
+                tgw: expected,
+            } => write!(f, "Route for {ip} is {route}. It does not match {expected}"),
+            NoRemoteRegion { ip, vpc } => {
+                write!(f, "There is no remote region for {ip} in VPC {vpc}")
+            }
+            NoRemoteVpcRoute { ip } => write!(f, "There is no route for {ip} in remote VPCs"),
+            NoRegion => write!(f, "Failed to get local region."),
+            NoVpcId { mac } => write!(f, "Failed to get local VPC Id. mac={mac}"),
+            NoEniId { mac } => write!(f, "Failed to get local ENI Id. mac={mac}"),
+            ImdsEmpty {
+                item,
+                retry_interval_us,
+            } => write!(
+                f,
+                "_getMetadata for {item} returns empty string. Retrying after {retry_interval_us} micro secs."
+            ),
+            NoVipInInfo => write!(f, "Failed to retrieve IP address from resource info."),
+            InvalidVip { ip } => {
+                write!(f, "Invalid IPv4 address format in resouce info ({ip}) .")
+            }
+            NoDeviceForVip { ip } => write!(
+                f,
+                "Failed to get device name for {ip}. We will use the the first device found"
+            ),
+            ImdsTokenFailed { ret, err } => write!(
+                f,
+                "IMDS v2 failed to retrieve a secret token. (ret={ret}, err={err})"
+            ),
+            ImdsTokenEmpty => write!(f, "IMDS v2 failed to retrieve a secret token. The token is empty."),
+            ImdsCallFailed { ret, err, output } => write!(
+                f,
+                "curl call failed. (ret={ret}, err={err})(output={output})"
+            ),
+            ImdsHttpError { status, response } => write!(
+                f,
+                "curl response error. (HTTP status=[{status}], response=[{response}])"
+            ),
+            RouteReplaced {
+                ip,
+                rt,
+                region,
+                old,
+                new,
+            } => write!(f, "Replaced route for {ip} in {rt} ({region}): {old} -> {new}"),
+            Summary { text } | Starting { text } => f.write_str(text),
+            RegionUnreachable {
+                region,
+                tgw,
+                reason,
+            } => write!(
+                f,
+                "Region {region} did not answer ({reason}); routes behind {tgw} were skipped and will converge on the next run"
+            ),
+            PropagatedRoute { ip, rt, route } => write!(
+                f,
+                "Route for {ip} in {rt} is propagated ({route}); propagated routes are never replaced, add a static route"
+            ),
+            DefaultsFileLine { path, reason } => {
+                write!(f, "Ignoring a line of {path}: {reason}")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vendor_texts_keep_their_typos() {
+        let m = Message::InvalidVip {
+            ip: "1.2.3".into(),
+        };
+        assert_eq!(
+            m.to_string(),
+            "Invalid IPv4 address format in resouce info (1.2.3) ."
+        );
+        let m = Message::NoDeviceForVip {
+            ip: "10.0.0.1".into(),
+        };
+        assert_eq!(
+            m.to_string(),
+            "Failed to get device name for 10.0.0.1. We will use the the first device found"
+        );
+        assert_eq!(m.code(), 127037);
+        assert_eq!(m.level(), Level::Warn);
+    }
+
+    #[test]
+    fn api_codes_follow_the_vendor_call_sites() {
+        let code = |api, remote| {
+            Message::ApiFailed {
+                api,
+                remote,
+                detail: String::new(),
+            }
+            .code()
+        };
+        assert_eq!(code(Api::DescribeRouteTables, false), 127001);
+        assert_eq!(code(Api::ReplaceRoute, true), 127002);
+        assert_eq!(code(Api::DescribeTransitGatewayVpcAttachments, false), 127003);
+        assert_eq!(code(Api::DescribeTransitGatewayVpcAttachments, true), 127008);
+        assert_eq!(code(Api::DescribeTransitGatewayRouteTables, false), 127004);
+        assert_eq!(code(Api::SearchTransitGatewayRoutes, false), 127005);
+        assert_eq!(code(Api::ReplaceTransitGatewayRoute, false), 127006);
+        assert_eq!(code(Api::DescribeTransitGatewayPeeringAttachments, false), 127007);
+    }
+
+    #[test]
+    fn every_code_is_documented_in_the_readme() {
+        let readme = include_str!("../README.md");
+        for code in (127001..=127025).chain(127033..=127041).chain(127100..=127105) {
+            assert!(
+                readme.contains(&format!("| {code} |")),
+                "README catalog lacks {code}"
+            );
+        }
+    }
+}

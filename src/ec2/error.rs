@@ -1,0 +1,219 @@
+//! EC2 call failures, classified for the operator: which API, where, on what,
+//! and whether it is a definite answer or AWS simply could not be reached.
+
+use std::fmt;
+
+use thiserror::Error;
+
+/// The EC2 actions this tool uses, with the names operators know them by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Api {
+    DescribeRouteTables,
+    ReplaceRoute,
+    DescribeTransitGateways,
+    DescribeTransitGatewayVpcAttachments,
+    DescribeTransitGatewayPeeringAttachments,
+    DescribeTransitGatewayRouteTables,
+    SearchTransitGatewayRoutes,
+    ReplaceTransitGatewayRoute,
+}
+
+impl Api {
+    pub const ALL: [Api; 8] = [
+        Api::DescribeRouteTables,
+        Api::ReplaceRoute,
+        Api::DescribeTransitGateways,
+        Api::DescribeTransitGatewayVpcAttachments,
+        Api::DescribeTransitGatewayPeeringAttachments,
+        Api::DescribeTransitGatewayRouteTables,
+        Api::SearchTransitGatewayRoutes,
+        Api::ReplaceTransitGatewayRoute,
+    ];
+
+    /// The EC2 Query action name, which is also the IAM action after `ec2:`.
+    pub fn action(self) -> &'static str {
+        match self {
+            Api::DescribeRouteTables => "DescribeRouteTables",
+            Api::ReplaceRoute => "ReplaceRoute",
+            Api::DescribeTransitGateways => "DescribeTransitGateways",
+            Api::DescribeTransitGatewayVpcAttachments => "DescribeTransitGatewayVpcAttachments",
+            Api::DescribeTransitGatewayPeeringAttachments => {
+                "DescribeTransitGatewayPeeringAttachments"
+            }
+            Api::DescribeTransitGatewayRouteTables => "DescribeTransitGatewayRouteTables",
+            Api::SearchTransitGatewayRoutes => "SearchTransitGatewayRoutes",
+            Api::ReplaceTransitGatewayRoute => "ReplaceTransitGatewayRoute",
+        }
+    }
+
+    pub fn iam_action(self) -> String {
+        format!("ec2:{}", self.action())
+    }
+
+    /// The AWS CLI spelling the vendor's catalog texts use.
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            Api::DescribeRouteTables => "describe-route-tables",
+            Api::ReplaceRoute => "replace-route",
+            Api::DescribeTransitGateways => "describe-transit-gateways",
+            Api::DescribeTransitGatewayVpcAttachments => "describe-transit-gateway-vpc-attachments",
+            Api::DescribeTransitGatewayPeeringAttachments => {
+                "describe-transit-gateway-peering-attachments"
+            }
+            Api::DescribeTransitGatewayRouteTables => "describe-transit-gateway-route-tables",
+            Api::SearchTransitGatewayRoutes => "search-transit-gateway-routes",
+            Api::ReplaceTransitGatewayRoute => "replace-transit-gateway-route",
+        }
+    }
+
+    /// The vendor's code for a failed call; attachments looked up in a remote
+    /// region are the vendor's second call site, 127008.
+    pub fn catalog_code(self, remote: bool) -> u32 {
+        match self {
+            Api::DescribeRouteTables => 127001,
+            Api::ReplaceRoute => 127002,
+            Api::DescribeTransitGatewayVpcAttachments if remote => 127008,
+            Api::DescribeTransitGatewayVpcAttachments => 127003,
+            Api::DescribeTransitGatewayRouteTables => 127004,
+            Api::SearchTransitGatewayRoutes => 127005,
+            Api::ReplaceTransitGatewayRoute => 127006,
+            // The vendor had no code for DescribeTransitGateways; it shares the peering one.
+            Api::DescribeTransitGatewayPeeringAttachments | Api::DescribeTransitGateways => 127007,
+        }
+    }
+}
+
+/// Why a call failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApiErrorKind {
+    /// IAM said no: the policy lacks this action.
+    Denied { code: String, message: String },
+    /// EC2 answered with a definite error.
+    Service {
+        code: String,
+        message: String,
+        status: u16,
+    },
+    /// Throttling or a 5xx that outlasted the retries.
+    Overloaded { code: String, status: u16 },
+    /// No answer: connect or read timeout, refused connection, DNS, TLS.
+    Unreachable { reason: String },
+}
+
+/// A failed EC2 call with everything an operator needs to act on it.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[error("({region}{}): {kind}", resource.as_ref().map(|r| format!(", {r}")).unwrap_or_default())]
+pub struct ApiError {
+    pub api: Api,
+    pub region: String,
+    pub resource: Option<String>,
+    pub kind: ApiErrorKind,
+}
+
+impl ApiError {
+    /// True when AWS could not be observed, as opposed to a definite "no".
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self.kind,
+            ApiErrorKind::Unreachable { .. } | ApiErrorKind::Overloaded { .. }
+        )
+    }
+
+    pub fn is_denied(&self) -> bool {
+        matches!(self.kind, ApiErrorKind::Denied { .. })
+    }
+
+    /// The AWS error code, or a short word for failures that had none.
+    pub fn code(&self) -> &str {
+        match &self.kind {
+            ApiErrorKind::Denied { code, .. }
+            | ApiErrorKind::Service { code, .. }
+            | ApiErrorKind::Overloaded { code, .. } => code,
+            ApiErrorKind::Unreachable { .. } => "Unreachable",
+        }
+    }
+}
+
+impl fmt::Display for ApiErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiErrorKind::Denied { code, message } => write!(f, "{code}: {message}"),
+            ApiErrorKind::Service {
+                code,
+                message,
+                status,
+            } => write!(f, "{code} (HTTP {status}): {message}"),
+            ApiErrorKind::Overloaded { code, status } => {
+                write!(f, "{code} (HTTP {status}) persisted through retries")
+            }
+            ApiErrorKind::Unreachable { reason } => write!(f, "no answer: {reason}"),
+        }
+    }
+}
+
+/// The detail appended to the vendor's "call failed" texts.
+pub fn detail_of(err: &ApiError) -> String {
+    let mut s = err.to_string();
+    if err.is_denied() {
+        s.push_str(&format!(
+            " -- the IAM policy of this instance lacks {}",
+            err.api.iam_action()
+        ));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn denied_errors_name_the_missing_iam_action() {
+        let err = ApiError {
+            api: Api::ReplaceTransitGatewayRoute,
+            region: "us-west-2".into(),
+            resource: Some("tgw-rtb-1".into()),
+            kind: ApiErrorKind::Denied {
+                code: "UnauthorizedOperation".into(),
+                message: "You are not authorized to perform this operation.".into(),
+            },
+        };
+        let d = detail_of(&err);
+        assert!(d.contains("us-west-2"), "{d}");
+        assert!(d.contains("tgw-rtb-1"), "{d}");
+        assert!(d.contains("UnauthorizedOperation"), "{d}");
+        assert!(d.contains("ec2:ReplaceTransitGatewayRoute"), "{d}");
+        assert!(!err.is_transient());
+    }
+
+    #[test]
+    fn timeouts_and_throttling_are_transient() {
+        let mk = |kind| ApiError {
+            api: Api::DescribeRouteTables,
+            region: "r".into(),
+            resource: None,
+            kind,
+        };
+        assert!(
+            mk(ApiErrorKind::Unreachable {
+                reason: "timeout".into()
+            })
+            .is_transient()
+        );
+        assert!(
+            mk(ApiErrorKind::Overloaded {
+                code: "RequestLimitExceeded".into(),
+                status: 503
+            })
+            .is_transient()
+        );
+        assert!(
+            !mk(ApiErrorKind::Service {
+                code: "InvalidParameterValue".into(),
+                message: String::new(),
+                status: 400
+            })
+            .is_transient()
+        );
+    }
+}

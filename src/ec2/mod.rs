@@ -1,0 +1,65 @@
+//! The one narrow door to EC2: the calls the engine needs, in plain types.
+//!
+//! Discovery, the executor and doctor talk to [`Ec2`] only, so they can be
+//! tested against an in-memory fake and the aws-sdk-ec2 implementation
+//! ([`sdk::SdkEc2`]) stays the single place that knows SDK types.
+
+mod error;
+pub mod sdk;
+pub mod sdk_config;
+
+pub use error::{Api, ApiError, ApiErrorKind, detail_of};
+
+use std::net::Ipv4Addr;
+
+use crate::topology::{Peering, Target, TgwRouteTable, TgwVipRoute, VpcAttachment, VpcRouteTable};
+
+/// A request to replace the VIP route in one table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Replacement {
+    pub region: String,
+    pub table_id: String,
+    pub target: Target,
+}
+
+/// EC2 as the engine sees it. Every call names its region: one endpoint per
+/// region, as on AWS. Only the exact `vip/32` destination is ever asked for or written.
+#[allow(async_fn_in_trait)]
+pub trait Ec2 {
+    /// Route tables of the region that hold a `vip/32` route, with that route's target.
+    async fn vip_route_tables(
+        &self,
+        region: &str,
+        vip: Ipv4Addr,
+    ) -> Result<Vec<VpcRouteTable>, ApiError>;
+
+    /// Available VPC attachments of the region's Transit Gateways.
+    async fn vpc_attachments(&self, region: &str) -> Result<Vec<VpcAttachment>, ApiError>;
+
+    /// Available TGW peering attachments visible from the region.
+    async fn peerings(&self, region: &str) -> Result<Vec<Peering>, ApiError>;
+
+    /// TGW route tables of the region, restricted to `tgw_ids` when it is not empty.
+    async fn tgw_route_tables(
+        &self,
+        region: &str,
+        tgw_ids: &[String],
+    ) -> Result<Vec<TgwRouteTable>, ApiError>;
+
+    /// The `vip/32` route of one TGW route table, if it has one.
+    async fn tgw_vip_route(
+        &self,
+        region: &str,
+        table_id: &str,
+        vip: Ipv4Addr,
+    ) -> Result<Option<TgwVipRoute>, ApiError>;
+
+    /// Points the `vip/32` route of a VPC or TGW route table at a new target.
+    /// With `dry_run`, only asks EC2 whether the caller would be allowed to.
+    async fn replace_vip_route(
+        &self,
+        replacement: &Replacement,
+        vip: Ipv4Addr,
+        dry_run: bool,
+    ) -> Result<(), ApiError>;
+}

@@ -1,0 +1,374 @@
+//! [`Ec2`] on top of aws-sdk-ec2: the only file that touches SDK types.
+
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use aws_config::SdkConfig;
+use aws_sdk_ec2::Client;
+use aws_sdk_ec2::config::{Region, SharedHttpClient};
+use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_ec2::types::{
+    Filter, Route, RouteState, RouteTable, TransitGatewayPeeringAttachment, TransitGatewayRoute,
+    TransitGatewayRouteState, TransitGatewayRouteType,
+};
+use tokio::sync::Semaphore;
+
+use super::{Api, ApiError, ApiErrorKind, Ec2, Replacement};
+use crate::topology::{
+    Peering, PeeringSide, Target, TgwRouteTable, TgwVipRoute, VpcAttachment, VpcRouteTable,
+};
+
+/// One SDK client per region, built on first use, all sharing one HTTP
+/// client (and so one connection pool).
+pub struct SdkEc2 {
+    base: SdkConfig,
+    http: SharedHttpClient,
+    clients: Mutex<HashMap<String, Client>>,
+    in_flight: Semaphore,
+    calls: AtomicUsize,
+}
+
+impl SdkEc2 {
+    /// `concurrency` bounds the calls in flight at once (1 = strictly sequential).
+    pub fn new(base: SdkConfig, http: SharedHttpClient, concurrency: usize) -> Self {
+        SdkEc2 {
+            base,
+            http,
+            clients: Mutex::new(HashMap::new()),
+            in_flight: Semaphore::new(concurrency.max(1)),
+            calls: AtomicUsize::new(0),
+        }
+    }
+
+    /// EC2 calls started so far (retries inside the SDK not counted).
+    pub fn calls(&self) -> usize {
+        self.calls.load(Ordering::Relaxed)
+    }
+
+    fn client(&self, region: &str) -> Client {
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        clients
+            .entry(region.to_string())
+            .or_insert_with(|| {
+                let conf = aws_sdk_ec2::config::Builder::from(&self.base)
+                    .region(Region::new(region.to_string()))
+                    .http_client(self.http.clone())
+                    .build();
+                Client::from_conf(conf)
+            })
+            .clone()
+    }
+
+    async fn permit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        // The semaphore is never closed, so an error cannot happen; running
+        // unbounded would still be correct.
+        self.in_flight.acquire().await.ok()
+    }
+}
+
+fn filter(name: &str, value: impl Into<String>) -> Filter {
+    Filter::builder().name(name).values(value).build()
+}
+
+fn cidr(vip: Ipv4Addr) -> String {
+    ipnet::Ipv4Net::from(vip).to_string()
+}
+
+fn api_error<E, R>(api: Api, region: &str, resource: Option<&str>, err: SdkError<E, R>) -> ApiError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + HasStatus,
+{
+    let kind = match &err {
+        SdkError::ServiceError(service) => {
+            let code = err.code().unwrap_or("Unknown").to_string();
+            let message = err.message().unwrap_or_default().to_string();
+            let status = service.raw().status();
+            classify(code, message, status)
+        }
+        SdkError::TimeoutError(_) => ApiErrorKind::Unreachable {
+            reason: "timed out".into(),
+        },
+        SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => ApiErrorKind::Unreachable {
+            reason: DisplayErrorContext(&err).to_string(),
+        },
+        _ => ApiErrorKind::Service {
+            code: "RequestNotSent".into(),
+            message: DisplayErrorContext(&err).to_string(),
+            status: 0,
+        },
+    };
+    ApiError {
+        api,
+        region: region.to_string(),
+        resource: resource.map(str::to_string),
+        kind,
+    }
+}
+
+fn classify(code: String, message: String, status: u16) -> ApiErrorKind {
+    const DENIED: [&str; 4] = [
+        "UnauthorizedOperation",
+        "AccessDenied",
+        "AccessDeniedException",
+        "Blocked",
+    ];
+    const THROTTLED: [&str; 3] = ["RequestLimitExceeded", "Throttling", "ThrottlingException"];
+    if DENIED.contains(&code.as_str()) {
+        ApiErrorKind::Denied { code, message }
+    } else if status >= 500 || THROTTLED.contains(&code.as_str()) {
+        ApiErrorKind::Overloaded { code, status }
+    } else {
+        ApiErrorKind::Service {
+            code,
+            message,
+            status,
+        }
+    }
+}
+
+/// The raw HTTP status of an SDK response, whatever its concrete type.
+pub trait HasStatus {
+    fn status(&self) -> u16;
+}
+
+impl HasStatus for aws_sdk_ec2::config::http::HttpResponse {
+    fn status(&self) -> u16 {
+        self.status().as_u16()
+    }
+}
+
+fn vpc_target(route: &Route) -> Target {
+    if let Some(id) = route.transit_gateway_id() {
+        return Target::TransitGateway(id.to_string());
+    }
+    if let Some(id) = route.network_interface_id() {
+        return Target::Eni(id.to_string());
+    }
+    let other = [
+        route.gateway_id(),
+        route.instance_id(),
+        route.nat_gateway_id(),
+        route.vpc_peering_connection_id(),
+        route.local_gateway_id(),
+        route.carrier_gateway_id(),
+        route.core_network_arn(),
+    ];
+    let id = other.into_iter().flatten().next().unwrap_or("unknown");
+    match route.state() {
+        Some(RouteState::Blackhole) => Target::Other(format!("{id} (blackhole)")),
+        _ => Target::Other(id.to_string()),
+    }
+}
+
+fn to_vpc_table(table: &RouteTable, cidr: &str) -> Option<VpcRouteTable> {
+    let route = table
+        .routes()
+        .iter()
+        .find(|r| r.destination_cidr_block() == Some(cidr))?;
+    Some(VpcRouteTable {
+        id: table.route_table_id()?.to_string(),
+        vpc_id: table.vpc_id()?.to_string(),
+        main: table.associations().iter().any(|a| a.main() == Some(true)),
+        vip_target: vpc_target(route),
+    })
+}
+
+fn to_peering(p: &TransitGatewayPeeringAttachment) -> Option<Peering> {
+    let side = |info: Option<&aws_sdk_ec2::types::PeeringTgwInfo>| {
+        let info = info?;
+        Some(PeeringSide {
+            tgw_id: info.transit_gateway_id()?.to_string(),
+            region: info.region()?.to_string(),
+        })
+    };
+    Some(Peering {
+        id: p.transit_gateway_attachment_id()?.to_string(),
+        requester: side(p.requester_tgw_info())?,
+        accepter: side(p.accepter_tgw_info())?,
+    })
+}
+
+fn to_tgw_route(route: &TransitGatewayRoute) -> TgwVipRoute {
+    let propagated = route.r#type() == Some(&TransitGatewayRouteType::Propagated);
+    let mut attachments: Vec<&str> = route
+        .transit_gateway_attachments()
+        .iter()
+        .filter_map(|a| a.transit_gateway_attachment_id())
+        .collect();
+    attachments.sort_unstable();
+    let target = match (route.state(), attachments.first()) {
+        (Some(TransitGatewayRouteState::Blackhole), _) | (_, None) => Target::Blackhole,
+        (_, Some(id)) => Target::Attachment(id.to_string()),
+    };
+    TgwVipRoute { target, propagated }
+}
+
+impl Ec2 for SdkEc2 {
+    async fn vip_route_tables(&self, region: &str, vip: Ipv4Addr) -> Result<Vec<VpcRouteTable>, ApiError> {
+        let _permit = self.permit().await;
+        let cidr = cidr(vip);
+        let tables = self
+            .client(region)
+            .describe_route_tables()
+            .filters(filter("route.destination-cidr-block", &cidr))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| api_error(Api::DescribeRouteTables, region, None, e))?;
+        Ok(tables.iter().filter_map(|t| to_vpc_table(t, &cidr)).collect())
+    }
+
+    async fn vpc_attachments(&self, region: &str) -> Result<Vec<VpcAttachment>, ApiError> {
+        let _permit = self.permit().await;
+        let atts = self
+            .client(region)
+            .describe_transit_gateway_vpc_attachments()
+            .filters(filter("state", "available"))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| api_error(Api::DescribeTransitGatewayVpcAttachments, region, None, e))?;
+        Ok(atts
+            .iter()
+            .filter_map(|a| {
+                Some(VpcAttachment {
+                    id: a.transit_gateway_attachment_id()?.to_string(),
+                    tgw_id: a.transit_gateway_id()?.to_string(),
+                    vpc_id: a.vpc_id()?.to_string(),
+                })
+            })
+            .collect())
+    }
+
+    async fn peerings(&self, region: &str) -> Result<Vec<Peering>, ApiError> {
+        let _permit = self.permit().await;
+        let peerings = self
+            .client(region)
+            .describe_transit_gateway_peering_attachments()
+            .filters(filter("state", "available"))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| api_error(Api::DescribeTransitGatewayPeeringAttachments, region, None, e))?;
+        Ok(peerings.iter().filter_map(to_peering).collect())
+    }
+
+    async fn tgw_route_tables(&self, region: &str, tgw_ids: &[String]) -> Result<Vec<TgwRouteTable>, ApiError> {
+        let _permit = self.permit().await;
+        let mut request = self.client(region).describe_transit_gateway_route_tables();
+        if !tgw_ids.is_empty() {
+            let by_tgw = Filter::builder()
+                .name("transit-gateway-id")
+                .set_values(Some(tgw_ids.to_vec()))
+                .build();
+            request = request.filters(by_tgw);
+        }
+        let tables = request
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| api_error(Api::DescribeTransitGatewayRouteTables, region, None, e))?;
+        Ok(tables
+            .iter()
+            .filter_map(|t| {
+                Some(TgwRouteTable {
+                    id: t.transit_gateway_route_table_id()?.to_string(),
+                    tgw_id: t.transit_gateway_id()?.to_string(),
+                })
+            })
+            .collect())
+    }
+
+    async fn tgw_vip_route(&self, region: &str, table_id: &str, vip: Ipv4Addr) -> Result<Option<TgwVipRoute>, ApiError> {
+        let _permit = self.permit().await;
+        let cidr = cidr(vip);
+        let found = self
+            .client(region)
+            .search_transit_gateway_routes()
+            .transit_gateway_route_table_id(table_id)
+            .filters(filter("route-search.exact-match", &cidr))
+            .send()
+            .await
+            .map_err(|e| api_error(Api::SearchTransitGatewayRoutes, region, Some(table_id), e))?;
+        Ok(found
+            .routes()
+            .iter()
+            .find(|r| r.destination_cidr_block() == Some(cidr.as_str()))
+            .map(to_tgw_route))
+    }
+
+    async fn replace_vip_route(&self, r: &Replacement, vip: Ipv4Addr, dry_run: bool) -> Result<(), ApiError> {
+        let _permit = self.permit().await;
+        let client = self.client(&r.region);
+        let table = r.table_id.as_str();
+        let result = match &r.target {
+            Target::Attachment(id) => client
+                .replace_transit_gateway_route()
+                .transit_gateway_route_table_id(table)
+                .destination_cidr_block(cidr(vip))
+                .transit_gateway_attachment_id(id)
+                .dry_run(dry_run)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| api_error(Api::ReplaceTransitGatewayRoute, &r.region, Some(table), e)),
+            target => {
+                let request = client
+                    .replace_route()
+                    .route_table_id(table)
+                    .destination_cidr_block(cidr(vip))
+                    .dry_run(dry_run);
+                let request = match target {
+                    Target::TransitGateway(id) => request.transit_gateway_id(id),
+                    other => request.network_interface_id(other.to_string()),
+                };
+                request
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| api_error(Api::ReplaceRoute, &r.region, Some(table), e))
+            }
+        };
+        match result {
+            Err(e) if dry_run && e.code() == "DryRunOperation" => Ok(()),
+            other => other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_errors_are_denials_and_5xx_is_overload() {
+        assert!(matches!(
+            classify("UnauthorizedOperation".into(), String::new(), 403),
+            ApiErrorKind::Denied { .. }
+        ));
+        assert!(matches!(
+            classify("RequestLimitExceeded".into(), String::new(), 503),
+            ApiErrorKind::Overloaded { .. }
+        ));
+        assert!(matches!(
+            classify("InternalError".into(), String::new(), 500),
+            ApiErrorKind::Overloaded { .. }
+        ));
+        assert!(matches!(
+            classify("InvalidRouteTableID.NotFound".into(), String::new(), 400),
+            ApiErrorKind::Service { .. }
+        ));
+    }
+}

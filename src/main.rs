@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    tgw_generic_rk::run::main()
+}

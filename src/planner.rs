@@ -1,0 +1,417 @@
+//! The pure heart of the tool: from the discovered topology, decide for every
+//! VIP route where it must point, whether it already does, and what is wrong
+//! with the setup. No I/O, no async, no SDK types: restore, recover,
+//! quickCheck, status and plan all read the same [`Plan`].
+//!
+//! The five hops (SPEC §1), as seen from the node becoming active:
+//! 1. local VPC tables → this node's ENI;
+//! 2. local TGW tables → the local VPC's attachment;
+//! 3. each peered TGW's tables → the peering attachment;
+//! 4. other VPCs on the local TGW → the local TGW;
+//! 5. VPCs on each peered TGW → that TGW.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::catalog::Message;
+use crate::ec2::{self, ApiError};
+use crate::topology::{
+    LocalTgw, PeeredTgw, RegionFacts, RemoteRegion, Target, TgwTableFacts, Topology,
+    choose_local_tgw, peered_tgws,
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Hop {
+    LocalVpc,
+    LocalTgw,
+    RemoteTgw,
+    LocalTgwVpc,
+    RemoteTgwVpc,
+}
+
+impl Hop {
+    pub fn label(self) -> &'static str {
+        match self {
+            Hop::LocalVpc => "local VPC",
+            Hop::LocalTgw => "local TGW",
+            Hop::RemoteTgw => "peered TGW",
+            Hop::LocalTgwVpc => "VPC on local TGW",
+            Hop::RemoteTgwVpc => "VPC on peered TGW",
+        }
+    }
+
+    /// The vendor's "does not match" message for this hop.
+    pub fn mismatch(self, ip: String, route: String, expected: String) -> Message {
+        match self {
+            Hop::LocalVpc => Message::LocalVpcRouteMismatch {
+                ip,
+                route,
+                eni: expected,
+            },
+            Hop::LocalTgw => Message::LocalTgwRouteMismatch {
+                ip,
+                route,
+                attachment: expected,
+            },
+            Hop::RemoteTgw => Message::RemoteTgwRouteMismatch {
+                ip,
+                route,
+                expected,
+            },
+            Hop::LocalTgwVpc | Hop::RemoteTgwVpc => Message::RemoteVpcRouteMismatch {
+                ip,
+                route,
+                tgw: expected,
+            },
+        }
+    }
+
+    /// The vendor's "Failed to update route table" message for this hop.
+    pub fn update_failed(self, rt: String) -> Message {
+        match self {
+            Hop::LocalVpc => Message::LocalVpcUpdateFailed { rt },
+            Hop::LocalTgw => Message::LocalTgwUpdateFailed { rt },
+            Hop::RemoteTgw => Message::RemoteTgwUpdateFailed { rt },
+            Hop::LocalTgwVpc | Hop::RemoteTgwVpc => Message::RemoteVpcUpdateFailed { rt },
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Already points where it must.
+    Right,
+    /// Points elsewhere (or is a blackhole): restore replaces it.
+    Wrong,
+    /// A propagated TGW route pointing elsewhere: never replaced, only reported.
+    Propagated,
+}
+
+/// One VIP route and where it must point.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteCheck {
+    pub hop: Hop,
+    pub region: String,
+    pub table_id: String,
+    /// The VPC or TGW the table belongs to.
+    pub owner: String,
+    pub current: Target,
+    pub desired: Target,
+    pub verdict: Verdict,
+}
+
+/// Something about the setup worth a log line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub message: Message,
+    /// Whether restore must exit 1 for it (quickCheck never does).
+    pub fails_restore: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub checks: Vec<RouteCheck>,
+    pub findings: Vec<Finding>,
+    /// Regions whose work was skipped because they did not answer.
+    pub unreachable_regions: Vec<String>,
+}
+
+impl Plan {
+    pub fn replacements(&self) -> impl Iterator<Item = &RouteCheck> {
+        self.checks.iter().filter(|c| c.verdict == Verdict::Wrong)
+    }
+}
+
+/// Decides every VIP route of `topo`.
+pub fn plan(topo: &Topology) -> Plan {
+    let mut p = Planner {
+        topo,
+        plan: Plan::default(),
+        seen_tables: BTreeSet::new(),
+    };
+    p.local_vpc();
+    if let Some(local_tgw) = p.local_tgw() {
+        p.local_tgw_tables(&local_tgw);
+        let peers = p.peers(&local_tgw);
+        for peer in &peers {
+            p.peered_tgw_tables(peer);
+        }
+        let before = p.plan.checks.len();
+        p.vpcs_on_tgw(&topo.local, &local_tgw.tgw_id, Hop::LocalTgwVpc);
+        for peer in &peers {
+            if let Some(facts) = p.facts_of(&peer.region) {
+                p.vpcs_on_tgw(facts, &peer.tgw_id, Hop::RemoteTgwVpc);
+            }
+        }
+        if p.plan.checks.len() == before && p.remote_vpcs_were_observable(&peers) {
+            p.note(Message::NoRemoteVpcRoute { ip: p.ip() }, false);
+        }
+    }
+    p.plan
+}
+
+struct Planner<'a> {
+    topo: &'a Topology,
+    plan: Plan,
+    seen_tables: BTreeSet<String>,
+}
+
+impl<'a> Planner<'a> {
+    fn ip(&self) -> String {
+        self.topo.vip.to_string()
+    }
+
+    fn note(&mut self, message: Message, fails_restore: bool) {
+        let finding = Finding {
+            message,
+            fails_restore,
+        };
+        // One failed lookup can block several hops; say it once.
+        if !self.plan.findings.contains(&finding) {
+            self.plan.findings.push(finding);
+        }
+    }
+
+    /// A lookup that failed. In a remote region, silence is tolerated (the
+    /// failover into the surviving region must complete); a definite "no" is not.
+    fn lookup_failed(&mut self, err: &ApiError, tgw: Option<&str>) {
+        let remote = err.region != self.topo.node.region;
+        if remote && err.is_transient() {
+            self.region_unreachable(&err.region, tgw.unwrap_or("-"), &err.to_string());
+        } else {
+            let message = Message::ApiFailed {
+                api: err.api,
+                remote,
+                detail: ec2::detail_of(err),
+            };
+            self.note(message, true);
+        }
+    }
+
+    fn region_unreachable(&mut self, region: &str, tgw: &str, reason: &str) {
+        let ip = self.ip();
+        self.note(
+            Message::NoRemoteTgwRoute {
+                ip,
+                tgw: tgw.to_string(),
+            },
+            false,
+        );
+        self.note(
+            Message::RegionUnreachable {
+                region: region.to_string(),
+                tgw: tgw.to_string(),
+                reason: reason.to_string(),
+            },
+            false,
+        );
+        if !self.plan.unreachable_regions.iter().any(|r| r == region) {
+            self.plan.unreachable_regions.push(region.to_string());
+        }
+    }
+
+    fn check(&mut self, hop: Hop, region: &str, owner: &str, table_id: &str, current: &Target, desired: Target, propagated: bool) {
+        if !self.seen_tables.insert(table_id.to_string()) {
+            return;
+        }
+        let verdict = match (current == &desired, propagated) {
+            (true, _) => Verdict::Right,
+            (false, false) => Verdict::Wrong,
+            (false, true) => Verdict::Propagated,
+        };
+        if verdict == Verdict::Propagated {
+            self.note(
+                Message::PropagatedRoute {
+                    ip: self.ip(),
+                    rt: table_id.to_string(),
+                    route: current.to_string(),
+                },
+                false,
+            );
+        }
+        self.plan.checks.push(RouteCheck {
+            hop,
+            region: region.to_string(),
+            table_id: table_id.to_string(),
+            owner: owner.to_string(),
+            current: current.clone(),
+            desired,
+            verdict,
+        });
+    }
+
+    /// Hop 1: every table of the local VPC → this node's ENI.
+    fn local_vpc(&mut self) {
+        let node = &self.topo.node;
+        let tables = match &self.topo.local.vpc_tables {
+            Ok(tables) => tables,
+            Err(err) => return self.lookup_failed(err, None),
+        };
+        let mine: Vec<_> = tables.iter().filter(|t| t.vpc_id == node.vpc_id).collect();
+        if mine.is_empty() {
+            let message = Message::NoLocalVpcRoute {
+                ip: self.ip(),
+                vpc: node.vpc_id.clone(),
+            };
+            return self.note(message, true);
+        }
+        for t in mine {
+            let desired = Target::Eni(node.eni_id.clone());
+            self.check(Hop::LocalVpc, &node.region, &t.vpc_id, &t.id, &t.vip_target, desired, false);
+        }
+    }
+
+    fn local_tgw(&mut self) -> Option<LocalTgw> {
+        let vpc = self.topo.node.vpc_id.clone();
+        let attachments = match &self.topo.local.attachments {
+            Ok(a) => a,
+            Err(err) => {
+                self.lookup_failed(err, None);
+                return None;
+            }
+        };
+        let Some(chosen) = choose_local_tgw(attachments, &vpc) else {
+            self.note(Message::NoTgwOnLocalVpc { vpc }, true);
+            return None;
+        };
+        if chosen.candidates > 1 {
+            let message = Message::SeveralTgwsOnLocalVpc {
+                vpc,
+                count: chosen.candidates,
+                tgw: chosen.tgw_id.clone(),
+            };
+            self.note(message, false);
+        }
+        Some(chosen)
+    }
+
+    /// Hop 2: every table of the local TGW → the local VPC's attachment.
+    fn local_tgw_tables(&mut self, local_tgw: &LocalTgw) {
+        let desired = Target::Attachment(local_tgw.attachment_id.clone());
+        let region = self.topo.node.region.clone();
+        let found = self.tgw_tables(&self.topo.local, &local_tgw.tgw_id, Hop::LocalTgw, &region, desired);
+        if found == Some(0) {
+            let message = Message::NoLocalTgwRoute {
+                ip: self.ip(),
+                tgw: local_tgw.tgw_id.clone(),
+            };
+            self.note(message, true);
+        }
+    }
+
+    fn peers(&mut self, local_tgw: &LocalTgw) -> Vec<PeeredTgw> {
+        let peerings = match &self.topo.peerings {
+            Ok(p) => p,
+            Err(err) => {
+                self.lookup_failed(err, None);
+                return Vec::new();
+            }
+        };
+        let peers = peered_tgws(peerings, &local_tgw.tgw_id);
+        if peers.is_empty() {
+            let message = Message::NoRemoteRegion {
+                ip: self.ip(),
+                vpc: self.topo.node.vpc_id.clone(),
+            };
+            self.note(message, false);
+        }
+        peers
+    }
+
+    fn facts_of(&self, region: &str) -> Option<&'a RegionFacts> {
+        if region == self.topo.local.region {
+            return Some(&self.topo.local);
+        }
+        self.topo.remotes.iter().find_map(|r| match r {
+            RemoteRegion::Observed(f) if f.region == region => Some(f),
+            _ => None,
+        })
+    }
+
+    /// Hop 3: every table of a peered TGW → the peering attachment.
+    fn peered_tgw_tables(&mut self, peer: &PeeredTgw) {
+        let Some(facts) = self.facts_of(&peer.region) else {
+            let reason = self.unreachable_reason(&peer.region);
+            return self.region_unreachable(&peer.region, &peer.tgw_id, &reason);
+        };
+        let desired = Target::Attachment(peer.peering_id.clone());
+        let found = self.tgw_tables(facts, &peer.tgw_id, Hop::RemoteTgw, &peer.region, desired);
+        if found == Some(0) {
+            let message = Message::NoRemoteTgwRoute {
+                ip: self.ip(),
+                tgw: peer.tgw_id.clone(),
+            };
+            self.note(message, false);
+        }
+    }
+
+    fn unreachable_reason(&self, region: &str) -> String {
+        self.topo
+            .remotes
+            .iter()
+            .find_map(|r| match r {
+                RemoteRegion::Unreachable { region: r, reason } if r == region => Some(reason.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| "region was not looked up".to_string())
+    }
+
+    /// Checks the VIP route of each table of `tgw_id`; returns how many tables
+    /// have one, or `None` when the tables could not be listed.
+    fn tgw_tables(&mut self, facts: &RegionFacts, tgw_id: &str, hop: Hop, region: &str, desired: Target) -> Option<usize> {
+        let tables: &Vec<TgwTableFacts> = match &facts.tgw_tables {
+            Ok(t) => t,
+            Err(err) => {
+                self.lookup_failed(err, Some(tgw_id));
+                return None;
+            }
+        };
+        let mut found = 0;
+        for t in tables.iter().filter(|t| t.table.tgw_id == tgw_id) {
+            match &t.vip_route {
+                Ok(Some(route)) => {
+                    found += 1;
+                    self.check(hop, region, tgw_id, &t.table.id, &route.target, desired.clone(), route.propagated);
+                }
+                Ok(None) => {}
+                Err(err) => {
+                    found += 1;
+                    self.lookup_failed(err, Some(tgw_id));
+                }
+            }
+        }
+        Some(found)
+    }
+
+    /// Hops 4 and 5: tables of VPCs attached to `tgw_id` → that TGW.
+    fn vpcs_on_tgw(&mut self, facts: &RegionFacts, tgw_id: &str, hop: Hop) {
+        let (tables, attachments) = match (&facts.vpc_tables, &facts.attachments) {
+            (Ok(t), Ok(a)) => (t, a),
+            (Err(err), _) | (_, Err(err)) => return self.lookup_failed(err, Some(tgw_id)),
+        };
+        let attached: BTreeSet<&str> = attachments
+            .iter()
+            .filter(|a| a.tgw_id == tgw_id)
+            .map(|a| a.vpc_id.as_str())
+            .collect();
+        for t in tables {
+            if t.vpc_id == self.topo.node.vpc_id || !attached.contains(t.vpc_id.as_str()) {
+                continue;
+            }
+            let desired = Target::TransitGateway(tgw_id.to_string());
+            self.check(hop, &facts.region, &t.vpc_id, &t.id, &t.vip_target, desired, false);
+        }
+    }
+
+    /// 127022 only makes sense when every region that could hold such a
+    /// table was actually seen.
+    fn remote_vpcs_were_observable(&self, peers: &[PeeredTgw]) -> bool {
+        peers.iter().all(|p| self.facts_of(&p.region).is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,285 @@
+//! Parameters from `/etc/default/LifeKeeper`, re-read on every run.
+//!
+//! The file is authoritative for what it sets; the process environment only
+//! fills what it leaves unset. That is what makes a manual run under sudo, or
+//! from a root shell with its own proxy variables, behave like LifeKeeper's
+//! (field failures came exactly from that difference).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::catalog::Message;
+
+pub const DEFAULT_PATH: &str = "/etc/default/LifeKeeper";
+
+/// Where a value came from, so `doctor` can say why it is what it is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    DefaultsFile,
+    Environment,
+    BuiltIn,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Setting<T> {
+    pub value: T,
+    pub source: Source,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    pub path: PathBuf,
+    pub connect_timeout: Setting<Duration>,
+    pub read_timeout: Setting<Duration>,
+    pub imds_timeout: Setting<Duration>,
+    pub http_proxy: Option<Setting<String>>,
+    pub https_proxy: Option<Setting<String>>,
+    pub no_proxy: Option<Setting<String>>,
+    /// Syslog facility name, from `LKSYSLOGSELECTOR`.
+    pub syslog_facility: Setting<String>,
+    /// Most EC2 calls in flight at once (`TGW_RK_CONCURRENCY`; 1 = sequential).
+    pub concurrency: Setting<usize>,
+    /// Malformed lines and values, to be logged as warnings.
+    pub warnings: Vec<Message>,
+}
+
+impl Settings {
+    /// Reads the defaults file named by `TGW_RK_DEFAULTS` (else the standard
+    /// path) and the process environment. Never fails: a missing file means
+    /// built-in values, a bad line is a warning.
+    pub fn load() -> Settings {
+        let path = std::env::var_os("TGW_RK_DEFAULTS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_PATH));
+        let (file, warnings) = read_defaults_file(&path);
+        let env: HashMap<String, String> = std::env::vars().collect();
+        Settings::resolve(path, &file, &env, warnings)
+    }
+
+    /// Resolves every parameter from already-read sources; pure, for tests.
+    pub fn resolve(
+        path: PathBuf,
+        file: &HashMap<String, String>,
+        env: &HashMap<String, String>,
+        mut warnings: Vec<Message>,
+    ) -> Settings {
+        let shown = path.display().to_string();
+        let mut lookup = Lookup {
+            file,
+            env,
+            path: &shown,
+            warnings: &mut warnings,
+        };
+        let connect_timeout = lookup.seconds("AWSCLI_CONNECT_TIMEOUT", 10);
+        let read_timeout = lookup.seconds("AWSCLI_READ_TIMEOUT", 5);
+        let imds_timeout = lookup.seconds("LK_CURL_TIMEOUT", 5);
+        let concurrency = lookup.number("TGW_RK_CONCURRENCY", 16);
+        let http_proxy = lookup.either("HTTP_PROXY", "http_proxy");
+        let https_proxy = lookup.either("HTTPS_PROXY", "https_proxy");
+        let no_proxy = lookup.either("NO_PROXY", "no_proxy");
+        let syslog_facility = lookup.string("LKSYSLOGSELECTOR").map_or(
+            Setting {
+                value: "local6".into(),
+                source: Source::BuiltIn,
+            },
+            // A selector may carry a priority ("local6.info"); the facility is what we need.
+            |s| Setting {
+                value: s.value.split('.').next().unwrap_or("local6").to_string(),
+                source: s.source,
+            },
+        );
+        Settings {
+            path,
+            connect_timeout,
+            read_timeout,
+            imds_timeout,
+            http_proxy,
+            https_proxy,
+            no_proxy,
+            syslog_facility,
+            concurrency,
+            warnings,
+        }
+    }
+
+    /// How long a remote region may stay silent before its work is skipped:
+    /// one connect plus two reads, so one retried call fits.
+    pub fn remote_deadline(&self) -> Duration {
+        self.connect_timeout.value + 2 * self.read_timeout.value
+    }
+}
+
+struct Lookup<'a> {
+    file: &'a HashMap<String, String>,
+    env: &'a HashMap<String, String>,
+    path: &'a str,
+    warnings: &'a mut Vec<Message>,
+}
+
+impl Lookup<'_> {
+    fn string(&self, key: &str) -> Option<Setting<String>> {
+        if let Some(v) = self.file.get(key) {
+            return Some(Setting {
+                value: v.clone(),
+                source: Source::DefaultsFile,
+            });
+        }
+        self.env.get(key).map(|v| Setting {
+            value: v.clone(),
+            source: Source::Environment,
+        })
+    }
+
+    /// Proxy variables come in two spellings; the upper-case one wins within a source.
+    fn either(&self, upper: &str, lower: &str) -> Option<Setting<String>> {
+        let from = |map: &HashMap<String, String>| map.get(upper).or_else(|| map.get(lower)).cloned();
+        let found = from(self.file)
+            .map(|value| Setting {
+                value,
+                source: Source::DefaultsFile,
+            })
+            .or_else(|| {
+                from(self.env).map(|value| Setting {
+                    value,
+                    source: Source::Environment,
+                })
+            });
+        found.filter(|s| !s.value.trim().is_empty())
+    }
+
+    fn number(&mut self, key: &str, default: usize) -> Setting<usize> {
+        let Some(s) = self.string(key) else {
+            return Setting {
+                value: default,
+                source: Source::BuiltIn,
+            };
+        };
+        match s.value.trim().parse::<usize>() {
+            Ok(n) if n > 0 => Setting {
+                value: n,
+                source: s.source,
+            },
+            _ => {
+                self.warnings.push(Message::DefaultsFileLine {
+                    path: self.path.to_string(),
+                    reason: format!("{key}={:?} is not a positive whole number; using {default}", s.value),
+                });
+                Setting {
+                    value: default,
+                    source: Source::BuiltIn,
+                }
+            }
+        }
+    }
+
+    fn seconds(&mut self, key: &str, default: u64) -> Setting<Duration> {
+        let n = self.number(key, default as usize);
+        Setting {
+            value: Duration::from_secs(n.value as u64),
+            source: n.source,
+        }
+    }
+}
+
+/// Reads `KEY=value` lines with shell-style quotes, comments and `export`.
+fn read_defaults_file(path: &Path) -> (HashMap<String, String>, Vec<Message>) {
+    let mut values = HashMap::new();
+    let mut warnings = Vec::new();
+    let shown = path.display().to_string();
+    let iter = match dotenvy::from_path_iter(path) {
+        Ok(iter) => iter,
+        Err(e) if e.not_found() => return (values, warnings),
+        Err(e) => {
+            warnings.push(Message::DefaultsFileLine {
+                path: shown,
+                reason: format!("cannot read it ({e}); using built-in values"),
+            });
+            return (values, warnings);
+        }
+    };
+    for item in iter {
+        match item {
+            Ok((k, v)) => {
+                values.insert(k, v);
+            }
+            Err(e) => warnings.push(Message::DefaultsFileLine {
+                path: shown.clone(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+    (values, warnings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn map(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn the_file_wins_and_the_environment_fills_the_gaps() {
+        let file = map(&[("AWSCLI_READ_TIMEOUT", "7"), ("HTTPS_PROXY", "http://file:3128")]);
+        let env = map(&[
+            ("AWSCLI_READ_TIMEOUT", "99"),
+            ("AWSCLI_CONNECT_TIMEOUT", "3"),
+            ("https_proxy", "http://env:3128"),
+            ("NO_PROXY", ".internal"),
+        ]);
+        let s = Settings::resolve("f".into(), &file, &env, vec![]);
+        assert_eq!(s.read_timeout.value, Duration::from_secs(7));
+        assert_eq!(s.read_timeout.source, Source::DefaultsFile);
+        assert_eq!(s.connect_timeout.value, Duration::from_secs(3));
+        assert_eq!(s.connect_timeout.source, Source::Environment);
+        assert_eq!(s.imds_timeout.source, Source::BuiltIn);
+        assert_eq!(s.https_proxy.as_ref().unwrap().value, "http://file:3128");
+        assert_eq!(s.no_proxy.as_ref().unwrap().source, Source::Environment);
+        assert_eq!(s.remote_deadline(), Duration::from_secs(3 + 14));
+    }
+
+    #[test]
+    fn bad_numbers_warn_and_fall_back() {
+        let file = map(&[("LK_CURL_TIMEOUT", "soon"), ("TGW_RK_CONCURRENCY", "0")]);
+        let s = Settings::resolve("f".into(), &file, &HashMap::new(), vec![]);
+        assert_eq!(s.imds_timeout.value, Duration::from_secs(5));
+        assert_eq!(s.concurrency.value, 16);
+        assert_eq!(s.warnings.len(), 2);
+        assert!(s.warnings.iter().all(|w| w.code() == 127104));
+    }
+
+    #[test]
+    fn selector_priority_is_dropped() {
+        let file = map(&[("LKSYSLOGSELECTOR", "local3.info")]);
+        let s = Settings::resolve("f".into(), &file, &HashMap::new(), vec![]);
+        assert_eq!(s.syslog_facility.value, "local3");
+    }
+
+    #[test]
+    fn shell_style_file_is_read_and_bad_lines_only_warn() {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        writeln!(
+            f,
+            "# LifeKeeper defaults\nexport AWSCLI_CONNECT_TIMEOUT=4\nLK_CURL_TIMEOUT='2' # short\nHTTPS_PROXY=\"http://p:8080\"\nthis is not an assignment\nAWSCLI_READ_TIMEOUT=6"
+        )
+        .unwrap();
+        let (values, warnings) = read_defaults_file(f.path());
+        assert_eq!(values["AWSCLI_CONNECT_TIMEOUT"], "4");
+        assert_eq!(values["LK_CURL_TIMEOUT"], "2");
+        assert_eq!(values["HTTPS_PROXY"], "http://p:8080");
+        assert_eq!(values["AWSCLI_READ_TIMEOUT"], "6");
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+    }
+
+    #[test]
+    fn a_missing_file_is_not_an_error() {
+        let (values, warnings) = read_defaults_file(Path::new("/nonexistent/LifeKeeper"));
+        assert!(values.is_empty() && warnings.is_empty());
+    }
+}
