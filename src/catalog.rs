@@ -284,7 +284,10 @@ impl fmt::Display for Message {
                 f,
                 "IMDS v2 failed to retrieve a secret token. (ret={ret}, err={err})"
             ),
-            ImdsTokenEmpty => write!(f, "IMDS v2 failed to retrieve a secret token. The token is empty."),
+            ImdsTokenEmpty => write!(
+                f,
+                "IMDS v2 failed to retrieve a secret token. The token is empty."
+            ),
             ImdsCallFailed { ret, err, output } => write!(
                 f,
                 "curl call failed. (ret={ret}, err={err})(output={output})"
@@ -299,7 +302,10 @@ impl fmt::Display for Message {
                 region,
                 old,
                 new,
-            } => write!(f, "Replaced route for {ip} in {rt} ({region}): {old} -> {new}"),
+            } => write!(
+                f,
+                "Replaced route for {ip} in {rt} ({region}): {old} -> {new}"
+            ),
             Summary { text } | Starting { text } => f.write_str(text),
             RegionUnreachable {
                 region,
@@ -326,9 +332,7 @@ mod tests {
 
     #[test]
     fn vendor_texts_keep_their_typos() {
-        let m = Message::InvalidVip {
-            ip: "1.2.3".into(),
-        };
+        let m = Message::InvalidVip { ip: "1.2.3".into() };
         assert_eq!(
             m.to_string(),
             "Invalid IPv4 address format in resouce info (1.2.3) ."
@@ -356,18 +360,30 @@ mod tests {
         };
         assert_eq!(code(Api::DescribeRouteTables, false), 127001);
         assert_eq!(code(Api::ReplaceRoute, true), 127002);
-        assert_eq!(code(Api::DescribeTransitGatewayVpcAttachments, false), 127003);
-        assert_eq!(code(Api::DescribeTransitGatewayVpcAttachments, true), 127008);
+        assert_eq!(
+            code(Api::DescribeTransitGatewayVpcAttachments, false),
+            127003
+        );
+        assert_eq!(
+            code(Api::DescribeTransitGatewayVpcAttachments, true),
+            127008
+        );
         assert_eq!(code(Api::DescribeTransitGatewayRouteTables, false), 127004);
         assert_eq!(code(Api::SearchTransitGatewayRoutes, false), 127005);
         assert_eq!(code(Api::ReplaceTransitGatewayRoute, false), 127006);
-        assert_eq!(code(Api::DescribeTransitGatewayPeeringAttachments, false), 127007);
+        assert_eq!(
+            code(Api::DescribeTransitGatewayPeeringAttachments, false),
+            127007
+        );
     }
 
     #[test]
     fn every_code_is_documented_in_the_readme() {
         let readme = include_str!("../README.md");
-        for code in (127001..=127025).chain(127033..=127041).chain(127100..=127105) {
+        for code in (127001..=127025)
+            .chain(127033..=127041)
+            .chain(127100..=127105)
+        {
             assert!(
                 readme.contains(&format!("| {code} |")),
                 "README catalog lacks {code}"

@@ -17,7 +17,12 @@ use crate::topology::{
     peered_tgws,
 };
 
-pub async fn discover<E: Ec2>(ec2: &E, node: LocalNode, vip: Ipv4Addr, remote_deadline: Duration) -> Topology {
+pub async fn discover<E: Ec2>(
+    ec2: &E,
+    node: LocalNode,
+    vip: Ipv4Addr,
+    remote_deadline: Duration,
+) -> Topology {
     let region = node.region.clone();
     let (vpc_tables, attachments, peerings, tgw_tables) = tokio::join!(
         ec2.vip_route_tables(&region, vip),
@@ -37,10 +42,16 @@ pub async fn discover<E: Ec2>(ec2: &E, node: LocalNode, vip: Ipv4Addr, remote_de
     // TGWs whose tables matter, per region: the local TGW and every peer.
     let mut tgws_by_region: BTreeMap<String, Vec<String>> = BTreeMap::new();
     if let Some(t) = &local_tgw {
-        tgws_by_region.entry(region.clone()).or_default().push(t.tgw_id.clone());
+        tgws_by_region
+            .entry(region.clone())
+            .or_default()
+            .push(t.tgw_id.clone());
     }
     for p in &peers {
-        tgws_by_region.entry(p.region.clone()).or_default().push(p.tgw_id.clone());
+        tgws_by_region
+            .entry(p.region.clone())
+            .or_default()
+            .push(p.tgw_id.clone());
     }
     let local_tgws = tgws_by_region.remove(&region).unwrap_or_default();
 
@@ -66,7 +77,13 @@ pub async fn discover<E: Ec2>(ec2: &E, node: LocalNode, vip: Ipv4Addr, remote_de
     }
 }
 
-async fn discover_remote<E: Ec2>(ec2: &E, region: String, tgws: Vec<String>, vip: Ipv4Addr, deadline: Duration) -> RemoteRegion {
+async fn discover_remote<E: Ec2>(
+    ec2: &E,
+    region: String,
+    tgws: Vec<String>,
+    vip: Ipv4Addr,
+    deadline: Duration,
+) -> RemoteRegion {
     let work = async {
         let (vpc_tables, attachments, tgw_tables) = tokio::join!(
             ec2.vip_route_tables(&region, vip),

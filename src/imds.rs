@@ -56,7 +56,12 @@ impl Imds {
         }
     }
 
-    async fn request(&self, method: Method, path: &str, header: (&str, &str)) -> Result<String, Failure> {
+    async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        header: (&str, &str),
+    ) -> Result<String, Failure> {
         let request = Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.base))
@@ -67,16 +72,27 @@ impl Imds {
                 err: e.to_string(),
             })?;
         let exchange = async {
-            let response = self.client.request(request).await.map_err(|e| Failure::Transport {
-                kind: "connect",
-                err: e.to_string(),
-            })?;
+            let response = self
+                .client
+                .request(request)
+                .await
+                .map_err(|e| Failure::Transport {
+                    kind: "connect",
+                    err: e.to_string(),
+                })?;
             let status = response.status();
-            let body = response.into_body().collect().await.map_err(|e| Failure::Transport {
-                kind: "read",
-                err: e.to_string(),
-            })?;
-            Ok((status, String::from_utf8_lossy(&body.to_bytes()).trim().to_string()))
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| Failure::Transport {
+                    kind: "read",
+                    err: e.to_string(),
+                })?;
+            Ok((
+                status,
+                String::from_utf8_lossy(&body.to_bytes()).trim().to_string(),
+            ))
         };
         let (status, body) = tokio::time::timeout(self.timeout, exchange)
             .await
@@ -129,7 +145,10 @@ impl Imds {
         for attempt in 1..=ATTEMPTS {
             let token = self.token().await?;
             let path = format!("/latest/meta-data/{item}");
-            match self.request(Method::GET, &path, ("x-aws-ec2-metadata-token", &token)).await {
+            match self
+                .request(Method::GET, &path, ("x-aws-ec2-metadata-token", &token))
+                .await
+            {
                 Ok(value) => return Some(value),
                 Err(Failure::Empty) => logging::emit(&Message::ImdsEmpty {
                     item: item.to_string(),
@@ -145,7 +164,10 @@ impl Imds {
                         // The token expired or IMDS restarted: get a fresh one.
                         *self.token.lock().await = None;
                     }
-                    logging::emit(&Message::ImdsHttpError { status, response: body })
+                    logging::emit(&Message::ImdsHttpError {
+                        status,
+                        response: body,
+                    })
                 }
             }
             if attempt < ATTEMPTS {
@@ -156,13 +178,19 @@ impl Imds {
     }
 
     /// Region, VPC and ENI of this node, for the interface that holds `vip`.
-    pub async fn local_node(&self, vip: Ipv4Addr, interfaces: &[Interface]) -> Result<LocalNode, Message> {
+    pub async fn local_node(
+        &self,
+        vip: Ipv4Addr,
+        interfaces: &[Interface],
+    ) -> Result<LocalNode, Message> {
         let mac = interfaces::mac_holding(interfaces, vip);
         let (region, mac) = tokio::join!(self.get("placement/region"), async {
             match mac {
                 Some(mac) => Some(mac),
                 None => {
-                    logging::emit(&Message::NoDeviceForVip { ip: vip.to_string() });
+                    logging::emit(&Message::NoDeviceForVip {
+                        ip: vip.to_string(),
+                    });
                     self.get("mac").await
                 }
             }

@@ -45,7 +45,11 @@ pub fn list() -> Vec<Interface> {
 }
 
 fn format_mac(bytes: [u8; 6]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 /// The MAC of the interface that holds `vip`, as IMDS spells MACs.
@@ -84,6 +88,9 @@ mod tests {
     #[test]
     fn listing_this_machine_finds_loopback() {
         let ifaces = list();
-        assert!(ifaces.iter().any(|i| i.ipv4.contains(&Ipv4Addr::LOCALHOST)), "{ifaces:?}");
+        assert!(
+            ifaces.iter().any(|i| i.ipv4.contains(&Ipv4Addr::LOCALHOST)),
+            "{ifaces:?}"
+        );
     }
 }

@@ -72,7 +72,9 @@ impl Action {
 
     pub fn target(&self) -> &Target {
         match self {
-            Action::Restore(t) | Action::Remove(t) | Action::QuickCheck(t) | Action::Recover(t) => t,
+            Action::Restore(t) | Action::Remove(t) | Action::QuickCheck(t) | Action::Recover(t) => {
+                t
+            }
         }
     }
 }
@@ -116,7 +118,14 @@ fn is_subcommand_or_meta(arg: &OsStr) -> bool {
     let Some(arg) = arg.to_str() else {
         return false;
     };
-    let known = ["restore", "remove", "quickCheck", "quickcheck", "recover", "help"];
+    let known = [
+        "restore",
+        "remove",
+        "quickCheck",
+        "quickcheck",
+        "recover",
+        "help",
+    ];
     known.contains(&arg) || ["-h", "--help", "-V", "--version"].contains(&arg)
 }
 
@@ -176,7 +185,10 @@ mod tests {
     #[test]
     fn action_from_lifekeeper_directory() {
         let lk = "/opt/LifeKeeper/subsys/gen/resources/app/actions/!quickCheck/vip-tag";
-        assert_eq!(parsed(&[lk, "-t", "vip-tag", "-i", "1"]).action.kind(), ActionKind::QuickCheck);
+        assert_eq!(
+            parsed(&[lk, "-t", "vip-tag", "-i", "1"]).action.kind(),
+            ActionKind::QuickCheck
+        );
         let rec = "/opt/LifeKeeper/subsys/gen/resources/app/recovery/!recover/restore";
         // The directory decides only when the name itself is no action; here the name wins.
         assert_eq!(parsed(&[rec, "-t", "x"]).action.kind(), ActionKind::Restore);
@@ -190,9 +202,15 @@ mod tests {
 
     #[test]
     fn no_action_at_all_is_a_usage_error() {
-        let err = Cli::try_parse_from(with_implied_action(args(&["/usr/bin/tgw_generic_rk", "-t", "x"]))).unwrap_err();
+        let err = Cli::try_parse_from(with_implied_action(args(&[
+            "/usr/bin/tgw_generic_rk",
+            "-t",
+            "x",
+        ])))
+        .unwrap_err();
         assert_eq!(err.exit_code(), 2);
-        let err = Cli::try_parse_from(with_implied_action(args(&["/x/!bogus/tag", "-t", "x"]))).unwrap_err();
+        let err = Cli::try_parse_from(with_implied_action(args(&["/x/!bogus/tag", "-t", "x"])))
+            .unwrap_err();
         assert_eq!(err.exit_code(), 2);
     }
 }

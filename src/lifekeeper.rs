@@ -26,7 +26,12 @@ pub fn info_field(tag: &str) -> Result<String, String> {
         .map_err(|e| format!("cannot run {}: {e}", ins_list.display()))?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
-        return Err(format!("{} failed ({}): {}", ins_list.display(), out.status, stderr.trim()));
+        return Err(format!(
+            "{} failed ({}): {}",
+            ins_list.display(),
+            out.status,
+            stderr.trim()
+        ));
     }
     let stdout = String::from_utf8_lossy(&out.stdout);
     let record = stdout.lines().next().unwrap_or("");
@@ -40,7 +45,9 @@ pub fn parse_vip(info: &str) -> Result<Ipv4Addr, Message> {
     };
     // std's parser is strict: four decimal octets, each 0-255, no leading
     // zeros, no prefix length, nothing around it.
-    word.parse::<Ipv4Addr>().map_err(|_| Message::InvalidVip { ip: word.to_string() })
+    word.parse::<Ipv4Addr>().map_err(|_| Message::InvalidVip {
+        ip: word.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -49,8 +56,14 @@ mod tests {
 
     #[test]
     fn the_first_word_is_the_vip() {
-        assert_eq!(parse_vip("10.0.0.100 extra words"), Ok(Ipv4Addr::new(10, 0, 0, 100)));
-        assert_eq!(parse_vip("  192.168.1.1\t"), Ok(Ipv4Addr::new(192, 168, 1, 1)));
+        assert_eq!(
+            parse_vip("10.0.0.100 extra words"),
+            Ok(Ipv4Addr::new(10, 0, 0, 100))
+        );
+        assert_eq!(
+            parse_vip("  192.168.1.1\t"),
+            Ok(Ipv4Addr::new(192, 168, 1, 1))
+        );
     }
 
     #[test]

@@ -44,7 +44,8 @@ pub fn init(action: &str, tag: &str, verbose: bool, facility: &str) {
         syslog: Mutex::new(syslog),
     };
     let verbose_layer = verbose.then(|| {
-        let filter = EnvFilter::new("tgw_generic_rk=debug,aws_smithy_runtime=debug,aws_config=debug");
+        let filter =
+            EnvFilter::new("tgw_generic_rk=debug,aws_smithy_runtime=debug,aws_config=debug");
         tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)
             .with_filter(filter)
@@ -69,7 +70,15 @@ fn open_syslog(facility: &str) -> Option<Logger<LoggerBackend, Formatter3164>> {
     let socket = std::env::var_os("TGW_RK_SYSLOG_SOCKET")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/dev/log"));
-    syslog::unix_custom(formatter, socket).ok()
+    let logger = syslog::unix_custom(formatter, socket).ok()?;
+    // A stuck syslog daemon must never stall a failover: when its queue is
+    // full, the syslog copy is dropped (stderr still has the line).
+    let nonblocking = match &logger.backend {
+        LoggerBackend::Unix(socket) => socket.set_nonblocking(true),
+        LoggerBackend::UnixStream(stream) => stream.get_ref().set_nonblocking(true),
+        _ => Ok(()),
+    };
+    nonblocking.ok().map(|()| logger)
 }
 
 struct CatalogLayer {

@@ -213,7 +213,16 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn check(&mut self, hop: Hop, region: &str, owner: &str, table_id: &str, current: &Target, desired: Target, propagated: bool) {
+    fn check(
+        &mut self,
+        hop: Hop,
+        region: &str,
+        owner: &str,
+        table_id: &str,
+        current: &Target,
+        desired: Target,
+        propagated: bool,
+    ) {
         if !self.seen_tables.insert(table_id.to_string()) {
             return;
         }
@@ -260,7 +269,15 @@ impl<'a> Planner<'a> {
         }
         for t in mine {
             let desired = Target::Eni(node.eni_id.clone());
-            self.check(Hop::LocalVpc, &node.region, &t.vpc_id, &t.id, &t.vip_target, desired, false);
+            self.check(
+                Hop::LocalVpc,
+                &node.region,
+                &t.vpc_id,
+                &t.id,
+                &t.vip_target,
+                desired,
+                false,
+            );
         }
     }
 
@@ -292,7 +309,13 @@ impl<'a> Planner<'a> {
     fn local_tgw_tables(&mut self, local_tgw: &LocalTgw) {
         let desired = Target::Attachment(local_tgw.attachment_id.clone());
         let region = self.topo.node.region.clone();
-        let found = self.tgw_tables(&self.topo.local, &local_tgw.tgw_id, Hop::LocalTgw, &region, desired);
+        let found = self.tgw_tables(
+            &self.topo.local,
+            &local_tgw.tgw_id,
+            Hop::LocalTgw,
+            &region,
+            desired,
+        );
         if found == Some(0) {
             let message = Message::NoLocalTgwRoute {
                 ip: self.ip(),
@@ -353,7 +376,9 @@ impl<'a> Planner<'a> {
             .remotes
             .iter()
             .find_map(|r| match r {
-                RemoteRegion::Unreachable { region: r, reason } if r == region => Some(reason.clone()),
+                RemoteRegion::Unreachable { region: r, reason } if r == region => {
+                    Some(reason.clone())
+                }
                 _ => None,
             })
             .unwrap_or_else(|| "region was not looked up".to_string())
@@ -361,7 +386,14 @@ impl<'a> Planner<'a> {
 
     /// Checks the VIP route of each table of `tgw_id`; returns how many tables
     /// have one, or `None` when the tables could not be listed.
-    fn tgw_tables(&mut self, facts: &RegionFacts, tgw_id: &str, hop: Hop, region: &str, desired: Target) -> Option<usize> {
+    fn tgw_tables(
+        &mut self,
+        facts: &RegionFacts,
+        tgw_id: &str,
+        hop: Hop,
+        region: &str,
+        desired: Target,
+    ) -> Option<usize> {
         let tables: &Vec<TgwTableFacts> = match &facts.tgw_tables {
             Ok(t) => t,
             Err(err) => {
@@ -374,7 +406,15 @@ impl<'a> Planner<'a> {
             match &t.vip_route {
                 Ok(Some(route)) => {
                     found += 1;
-                    self.check(hop, region, tgw_id, &t.table.id, &route.target, desired.clone(), route.propagated);
+                    self.check(
+                        hop,
+                        region,
+                        tgw_id,
+                        &t.table.id,
+                        &route.target,
+                        desired.clone(),
+                        route.propagated,
+                    );
                 }
                 Ok(None) => {}
                 Err(err) => {
@@ -402,7 +442,15 @@ impl<'a> Planner<'a> {
                 continue;
             }
             let desired = Target::TransitGateway(tgw_id.to_string());
-            self.check(hop, &facts.region, &t.vpc_id, &t.id, &t.vip_target, desired, false);
+            self.check(
+                hop,
+                &facts.region,
+                &t.vpc_id,
+                &t.id,
+                &t.vip_target,
+                desired,
+                false,
+            );
         }
     }
 

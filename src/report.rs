@@ -25,12 +25,22 @@ pub struct Tally {
 /// quickCheck's report: one vendor "does not match" line per wrong route.
 pub fn mismatches(plan: &Plan, vip: Ipv4Addr) -> Vec<Message> {
     plan.replacements()
-        .map(|c| c.hop.mismatch(vip.to_string(), c.current.to_string(), c.desired.to_string()))
+        .map(|c| {
+            c.hop.mismatch(
+                vip.to_string(),
+                c.current.to_string(),
+                c.desired.to_string(),
+            )
+        })
         .collect()
 }
 
 /// Messages for the executor's results, and whether restore must fail for them.
-pub fn applied(results: &[(&RouteCheck, Applied)], vip: Ipv4Addr, local_region: &str) -> (Vec<Message>, bool) {
+pub fn applied(
+    results: &[(&RouteCheck, Applied)],
+    vip: Ipv4Addr,
+    local_region: &str,
+) -> (Vec<Message>, bool) {
     let mut messages = Vec::new();
     let mut fails = false;
     for (check, outcome) in results {
@@ -42,7 +52,9 @@ pub fn applied(results: &[(&RouteCheck, Applied)], vip: Ipv4Addr, local_region: 
                 old: check.current.to_string(),
                 new: check.desired.to_string(),
             }),
-            Applied::TimedOut => messages.push(unreachable(check, "no answer before the region's deadline")),
+            Applied::TimedOut => {
+                messages.push(unreachable(check, "no answer before the region's deadline"))
+            }
             Applied::Failed(err) if err.is_transient() && check.region != local_region => {
                 messages.push(unreachable(check, &err.to_string()))
             }

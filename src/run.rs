@@ -39,7 +39,12 @@ fn run(cli: &Cli) -> u8 {
     let target = cli.action.target();
     let settings = Settings::load();
     let tag = target.tag.as_deref().unwrap_or("-");
-    logging::init(kind.name(), tag, target.verbose, &settings.syslog_facility.value);
+    logging::init(
+        kind.name(),
+        tag,
+        target.verbose,
+        &settings.syslog_facility.value,
+    );
     settings.warnings.iter().for_each(emit);
     if kind == ActionKind::Remove {
         // Routes stay as they are until another node restores: removing
@@ -56,7 +61,9 @@ fn run(cli: &Cli) -> u8 {
             return EXIT_FAILED;
         }
     };
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build();
     match runtime {
         Ok(rt) => rt.block_on(switchover(kind, vip, &settings, started)),
         Err(e) => {
@@ -88,7 +95,11 @@ async fn switchover(kind: ActionKind, vip: Ipv4Addr, settings: &Settings, starte
         Err(message) => {
             emit(&message);
             // Not knowing who we are is no evidence the routes are wrong.
-            return if kind == ActionKind::QuickCheck { EXIT_OK } else { EXIT_FAILED };
+            return if kind == ActionKind::QuickCheck {
+                EXIT_OK
+            } else {
+                EXIT_FAILED
+            };
         }
     };
     emit(&Message::Starting {
@@ -108,7 +119,11 @@ async fn switchover(kind: ActionKind, vip: Ipv4Addr, settings: &Settings, starte
         });
         None
     });
-    let ec2 = SdkEc2::new(sdk, sdk_config::ec2_http_client(proxy), settings.concurrency.value);
+    let ec2 = SdkEc2::new(
+        sdk,
+        sdk_config::ec2_http_client(proxy),
+        settings.concurrency.value,
+    );
     let deadline = settings.remote_deadline();
     let local_region = node.region.clone();
     let topology = discovery::discover(&ec2, node, vip, deadline).await;

@@ -136,7 +136,8 @@ impl Lookup<'_> {
 
     /// Proxy variables come in two spellings; the upper-case one wins within a source.
     fn either(&self, upper: &str, lower: &str) -> Option<Setting<String>> {
-        let from = |map: &HashMap<String, String>| map.get(upper).or_else(|| map.get(lower)).cloned();
+        let from =
+            |map: &HashMap<String, String>| map.get(upper).or_else(|| map.get(lower)).cloned();
         let found = from(self.file)
             .map(|value| Setting {
                 value,
@@ -166,7 +167,10 @@ impl Lookup<'_> {
             _ => {
                 self.warnings.push(Message::DefaultsFileLine {
                     path: self.path.to_string(),
-                    reason: format!("{key}={:?} is not a positive whole number; using {default}", s.value),
+                    reason: format!(
+                        "{key}={:?} is not a positive whole number; using {default}",
+                        s.value
+                    ),
                 });
                 Setting {
                     value: default,
@@ -221,12 +225,18 @@ mod tests {
     use std::io::Write;
 
     fn map(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn the_file_wins_and_the_environment_fills_the_gaps() {
-        let file = map(&[("AWSCLI_READ_TIMEOUT", "7"), ("HTTPS_PROXY", "http://file:3128")]);
+        let file = map(&[
+            ("AWSCLI_READ_TIMEOUT", "7"),
+            ("HTTPS_PROXY", "http://file:3128"),
+        ]);
         let env = map(&[
             ("AWSCLI_READ_TIMEOUT", "99"),
             ("AWSCLI_CONNECT_TIMEOUT", "3"),

@@ -154,7 +154,11 @@ pub struct LocalTgw {
 pub fn choose_local_tgw(attachments: &[VpcAttachment], vpc_id: &str) -> Option<LocalTgw> {
     let mut mine: Vec<&VpcAttachment> = attachments.iter().filter(|a| a.vpc_id == vpc_id).collect();
     mine.sort_by(|a, b| (&a.tgw_id, &a.id).cmp(&(&b.tgw_id, &b.id)));
-    let candidates = mine.iter().map(|a| &a.tgw_id).collect::<BTreeSet<_>>().len();
+    let candidates = mine
+        .iter()
+        .map(|a| &a.tgw_id)
+        .collect::<BTreeSet<_>>()
+        .len();
     mine.first().map(|a| LocalTgw {
         tgw_id: a.tgw_id.clone(),
         attachment_id: a.id.clone(),
@@ -183,7 +187,9 @@ pub fn peered_tgws(peerings: &[Peering], local_tgw: &str) -> Vec<PeeredTgw> {
         })
         .filter(|peer| peer.tgw_id != local_tgw)
         .collect();
-    out.sort_by(|a, b| (&a.region, &a.tgw_id, &a.peering_id).cmp(&(&b.region, &b.tgw_id, &b.peering_id)));
+    out.sort_by(|a, b| {
+        (&a.region, &a.tgw_id, &a.peering_id).cmp(&(&b.region, &b.tgw_id, &b.peering_id))
+    });
     out
 }
 
@@ -237,7 +243,13 @@ mod tests {
             },
         ];
         let peers = peered_tgws(&peerings, "tgw-a");
-        let ids: Vec<_> = peers.iter().map(|p| (p.tgw_id.as_str(), p.peering_id.as_str())).collect();
-        assert_eq!(ids, [("tgw-c", "tgw-attach-p2"), ("tgw-b", "tgw-attach-p1")]);
+        let ids: Vec<_> = peers
+            .iter()
+            .map(|p| (p.tgw_id.as_str(), p.peering_id.as_str()))
+            .collect();
+        assert_eq!(
+            ids,
+            [("tgw-c", "tgw-attach-p2"), ("tgw-b", "tgw-attach-p1")]
+        );
     }
 }

@@ -208,7 +208,11 @@ fn to_tgw_route(route: &TransitGatewayRoute) -> TgwVipRoute {
 }
 
 impl Ec2 for SdkEc2 {
-    async fn vip_route_tables(&self, region: &str, vip: Ipv4Addr) -> Result<Vec<VpcRouteTable>, ApiError> {
+    async fn vip_route_tables(
+        &self,
+        region: &str,
+        vip: Ipv4Addr,
+    ) -> Result<Vec<VpcRouteTable>, ApiError> {
         let _permit = self.permit().await;
         let cidr = cidr(vip);
         let tables = self
@@ -221,7 +225,10 @@ impl Ec2 for SdkEc2 {
             .try_collect()
             .await
             .map_err(|e| api_error(Api::DescribeRouteTables, region, None, e))?;
-        Ok(tables.iter().filter_map(|t| to_vpc_table(t, &cidr)).collect())
+        Ok(tables
+            .iter()
+            .filter_map(|t| to_vpc_table(t, &cidr))
+            .collect())
     }
 
     async fn vpc_attachments(&self, region: &str) -> Result<Vec<VpcAttachment>, ApiError> {
@@ -259,11 +266,22 @@ impl Ec2 for SdkEc2 {
             .send()
             .try_collect()
             .await
-            .map_err(|e| api_error(Api::DescribeTransitGatewayPeeringAttachments, region, None, e))?;
+            .map_err(|e| {
+                api_error(
+                    Api::DescribeTransitGatewayPeeringAttachments,
+                    region,
+                    None,
+                    e,
+                )
+            })?;
         Ok(peerings.iter().filter_map(to_peering).collect())
     }
 
-    async fn tgw_route_tables(&self, region: &str, tgw_ids: &[String]) -> Result<Vec<TgwRouteTable>, ApiError> {
+    async fn tgw_route_tables(
+        &self,
+        region: &str,
+        tgw_ids: &[String],
+    ) -> Result<Vec<TgwRouteTable>, ApiError> {
         let _permit = self.permit().await;
         let mut request = self.client(region).describe_transit_gateway_route_tables();
         if !tgw_ids.is_empty() {
@@ -291,7 +309,12 @@ impl Ec2 for SdkEc2 {
             .collect())
     }
 
-    async fn tgw_vip_route(&self, region: &str, table_id: &str, vip: Ipv4Addr) -> Result<Option<TgwVipRoute>, ApiError> {
+    async fn tgw_vip_route(
+        &self,
+        region: &str,
+        table_id: &str,
+        vip: Ipv4Addr,
+    ) -> Result<Option<TgwVipRoute>, ApiError> {
         let _permit = self.permit().await;
         let cidr = cidr(vip);
         let found = self
@@ -309,7 +332,12 @@ impl Ec2 for SdkEc2 {
             .map(to_tgw_route))
     }
 
-    async fn replace_vip_route(&self, r: &Replacement, vip: Ipv4Addr, dry_run: bool) -> Result<(), ApiError> {
+    async fn replace_vip_route(
+        &self,
+        r: &Replacement,
+        vip: Ipv4Addr,
+        dry_run: bool,
+    ) -> Result<(), ApiError> {
         let _permit = self.permit().await;
         let client = self.client(&r.region);
         let table = r.table_id.as_str();

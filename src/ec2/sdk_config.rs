@@ -49,12 +49,21 @@ pub fn ec2_http_client(proxy: Option<ProxyConfig>) -> SharedHttpClient {
 /// Picks the proxy for the EC2 endpoint the way curl and the AWS CLI do:
 /// `HTTPS_PROXY` for https endpoints, `HTTP_PROXY` for plain http ones,
 /// minus `NO_PROXY`. The metadata address is always exempt.
-pub fn proxy_for(endpoint_url: Option<&str>, settings: &Settings) -> Result<Option<ProxyConfig>, String> {
+pub fn proxy_for(
+    endpoint_url: Option<&str>,
+    settings: &Settings,
+) -> Result<Option<ProxyConfig>, String> {
     let plain_http = endpoint_url.is_some_and(|u| u.starts_with("http://"));
     let chosen = if plain_http {
-        settings.http_proxy.as_ref().map(|p| ProxyConfig::http(p.value.as_str()))
+        settings
+            .http_proxy
+            .as_ref()
+            .map(|p| ProxyConfig::http(p.value.as_str()))
     } else {
-        settings.https_proxy.as_ref().map(|p| ProxyConfig::https(p.value.as_str()))
+        settings
+            .https_proxy
+            .as_ref()
+            .map(|p| ProxyConfig::https(p.value.as_str()))
     };
     let Some(proxy) = chosen.transpose().map_err(|e| e.to_string())? else {
         return Ok(None);

@@ -60,8 +60,15 @@ fn two_region() -> Topology {
             vpc_table("rtb-c1", "vpc-c1", tgw("tgw-e")),
             vpc_table("rtb-lone", "vpc-lone", Target::Other("igw-1".into())),
         ]),
-        attachments: Ok(vec![att("att-n1", "tgw-e", "vpc-n1"), att("att-c1", "tgw-e", "vpc-c1")]),
-        tgw_tables: Ok(vec![tgw_table("tgw-rtb-e", "tgw-e", Some(attach("peer-ew")))]),
+        attachments: Ok(vec![
+            att("att-n1", "tgw-e", "vpc-n1"),
+            att("att-c1", "tgw-e", "vpc-c1"),
+        ]),
+        tgw_tables: Ok(vec![tgw_table(
+            "tgw-rtb-e",
+            "tgw-e",
+            Some(attach("peer-ew")),
+        )]),
     };
     let west = RegionFacts {
         region: WEST.into(),
@@ -69,8 +76,15 @@ fn two_region() -> Topology {
             vpc_table("rtb-n2a", "vpc-n2", eni("eni-n2")),
             vpc_table("rtb-c2", "vpc-c2", tgw("tgw-w")),
         ]),
-        attachments: Ok(vec![att("att-n2", "tgw-w", "vpc-n2"), att("att-c2", "tgw-w", "vpc-c2")]),
-        tgw_tables: Ok(vec![tgw_table("tgw-rtb-w", "tgw-w", Some(attach("att-n2")))]),
+        attachments: Ok(vec![
+            att("att-n2", "tgw-w", "vpc-n2"),
+            att("att-c2", "tgw-w", "vpc-c2"),
+        ]),
+        tgw_tables: Ok(vec![tgw_table(
+            "tgw-rtb-w",
+            "tgw-w",
+            Some(attach("att-n2")),
+        )]),
     };
     Topology {
         vip: "10.0.0.100".parse().unwrap(),
@@ -147,14 +161,32 @@ fn every_hop_points_one_step_closer_to_the_new_active_node() {
     assert_eq!(codes(&plan), Vec::<u32>::new());
     assert_eq!(desired_of(&plan, "rtb-n1a"), (Hop::LocalVpc, eni("eni-n1")));
     assert_eq!(desired_of(&plan, "rtb-n1b"), (Hop::LocalVpc, eni("eni-n1")));
-    assert_eq!(desired_of(&plan, "tgw-rtb-e"), (Hop::LocalTgw, attach("att-n1")));
-    assert_eq!(desired_of(&plan, "tgw-rtb-w"), (Hop::RemoteTgw, attach("peer-ew")));
-    assert_eq!(desired_of(&plan, "rtb-c1"), (Hop::LocalTgwVpc, tgw("tgw-e")));
-    assert_eq!(desired_of(&plan, "rtb-n2a"), (Hop::RemoteTgwVpc, tgw("tgw-w")));
-    assert_eq!(desired_of(&plan, "rtb-c2"), (Hop::RemoteTgwVpc, tgw("tgw-w")));
+    assert_eq!(
+        desired_of(&plan, "tgw-rtb-e"),
+        (Hop::LocalTgw, attach("att-n1"))
+    );
+    assert_eq!(
+        desired_of(&plan, "tgw-rtb-w"),
+        (Hop::RemoteTgw, attach("peer-ew"))
+    );
+    assert_eq!(
+        desired_of(&plan, "rtb-c1"),
+        (Hop::LocalTgwVpc, tgw("tgw-e"))
+    );
+    assert_eq!(
+        desired_of(&plan, "rtb-n2a"),
+        (Hop::RemoteTgwVpc, tgw("tgw-w"))
+    );
+    assert_eq!(
+        desired_of(&plan, "rtb-c2"),
+        (Hop::RemoteTgwVpc, tgw("tgw-w"))
+    );
     // rtb-c1 already points at tgw-e; a VPC on no relevant TGW is left alone.
     let wrong: Vec<&str> = plan.replacements().map(|c| c.table_id.as_str()).collect();
-    assert_eq!(wrong, ["rtb-n1a", "rtb-n1b", "tgw-rtb-e", "tgw-rtb-w", "rtb-n2a"]);
+    assert_eq!(
+        wrong,
+        ["rtb-n1a", "rtb-n1b", "tgw-rtb-e", "tgw-rtb-w", "rtb-n2a"]
+    );
     assert!(plan.checks.iter().all(|c| c.table_id != "rtb-lone"));
 }
 
@@ -194,7 +226,11 @@ fn the_other_node_plans_the_mirror_image() {
 #[test]
 fn a_local_vpc_without_the_vip_route_fails_restore_with_127011() {
     let mut topo = two_region();
-    topo.local.vpc_tables.as_mut().unwrap().retain(|t| t.vpc_id != "vpc-n1");
+    topo.local
+        .vpc_tables
+        .as_mut()
+        .unwrap()
+        .retain(|t| t.vpc_id != "vpc-n1");
     let plan = plan(&topo);
     assert_eq!(codes(&plan), [127011]);
     assert!(fails_restore(&plan));
@@ -205,7 +241,11 @@ fn a_local_vpc_without_the_vip_route_fails_restore_with_127011() {
 #[test]
 fn no_tgw_on_the_local_vpc_is_127012() {
     let mut topo = two_region();
-    topo.local.attachments.as_mut().unwrap().retain(|a| a.vpc_id != "vpc-n1");
+    topo.local
+        .attachments
+        .as_mut()
+        .unwrap()
+        .retain(|a| a.vpc_id != "vpc-n1");
     let plan = plan(&topo);
     assert_eq!(codes(&plan), [127012]);
     assert!(fails_restore(&plan));
@@ -215,7 +255,11 @@ fn no_tgw_on_the_local_vpc_is_127012() {
 #[test]
 fn two_tgws_warn_127013_and_the_lowest_id_is_used() {
     let mut topo = two_region();
-    topo.local.attachments.as_mut().unwrap().push(att("att-n1-z", "tgw-z", "vpc-n1"));
+    topo.local
+        .attachments
+        .as_mut()
+        .unwrap()
+        .push(att("att-n1-z", "tgw-z", "vpc-n1"));
     let plan = plan(&topo);
     assert_eq!(codes(&plan), [127013]);
     assert!(!fails_restore(&plan));
@@ -268,12 +312,16 @@ fn denied(api: Api, region: &str) -> ApiError {
 #[test]
 fn a_definite_error_in_a_remote_region_fails_restore() {
     let mut topo = two_region();
-    remote_mut(&mut topo).attachments = Err(denied(Api::DescribeTransitGatewayVpcAttachments, WEST));
+    remote_mut(&mut topo).attachments =
+        Err(denied(Api::DescribeTransitGatewayVpcAttachments, WEST));
     let plan = plan(&topo);
     assert_eq!(codes(&plan), [127008]);
     assert!(fails_restore(&plan));
     let text = plan.findings[0].message.to_string();
-    assert!(text.contains("ec2:DescribeTransitGatewayVpcAttachments"), "{text}");
+    assert!(
+        text.contains("ec2:DescribeTransitGatewayVpcAttachments"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -324,7 +372,11 @@ fn a_remote_tgw_without_the_vip_route_is_a_127033_warning() {
 #[test]
 fn no_remote_vpc_route_anywhere_is_127022() {
     let mut topo = two_region();
-    topo.local.vpc_tables.as_mut().unwrap().retain(|t| t.vpc_id == "vpc-n1");
+    topo.local
+        .vpc_tables
+        .as_mut()
+        .unwrap()
+        .retain(|t| t.vpc_id == "vpc-n1");
     remote_mut(&mut topo).vpc_tables = Ok(vec![]);
     let plan = plan(&topo);
     assert_eq!(codes(&plan), [127022]);
@@ -333,14 +385,22 @@ fn no_remote_vpc_route_anywhere_is_127022() {
 
 fn with_blackhole() -> Topology {
     let mut topo = two_region();
-    remote_mut(&mut topo).tgw_tables = Ok(vec![tgw_table("tgw-rtb-w", "tgw-w", Some(Target::Blackhole))]);
+    remote_mut(&mut topo).tgw_tables = Ok(vec![tgw_table(
+        "tgw-rtb-w",
+        "tgw-w",
+        Some(Target::Blackhole),
+    )]);
     topo
 }
 
 #[test]
 fn a_static_blackhole_route_is_replaced() {
     let plan = plan(&with_blackhole());
-    let c = plan.checks.iter().find(|c| c.table_id == "tgw-rtb-w").unwrap();
+    let c = plan
+        .checks
+        .iter()
+        .find(|c| c.table_id == "tgw-rtb-w")
+        .unwrap();
     assert_eq!(c.verdict, Verdict::Wrong);
     assert_eq!(c.current, Target::Blackhole);
 }
@@ -360,7 +420,11 @@ fn a_propagated_route_is_reported_never_replaced() {
     }]);
     let plan = plan(&topo);
     assert_eq!(codes(&plan), [127103]);
-    let c = plan.checks.iter().find(|c| c.table_id == "tgw-rtb-e").unwrap();
+    let c = plan
+        .checks
+        .iter()
+        .find(|c| c.table_id == "tgw-rtb-e")
+        .unwrap();
     assert_eq!(c.verdict, Verdict::Propagated);
     assert!(plan.replacements().all(|c| c.table_id != "tgw-rtb-e"));
 }
@@ -376,7 +440,12 @@ fn mismatch_messages_use_the_hop_codes() {
     assert_eq!(m(Hop::RemoteTgwVpc), 127020);
     let u = |hop: Hop| hop.update_failed("rt".into()).code();
     assert_eq!(
-        [u(Hop::LocalVpc), u(Hop::LocalTgw), u(Hop::RemoteTgw), u(Hop::RemoteTgwVpc)],
+        [
+            u(Hop::LocalVpc),
+            u(Hop::LocalTgw),
+            u(Hop::RemoteTgw),
+            u(Hop::RemoteTgwVpc)
+        ],
         [127010, 127016, 127018, 127021]
     );
 }

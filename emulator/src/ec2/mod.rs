@@ -1,0 +1,232 @@
+//! The EC2 Query API: one request in, one XML document out.
+//!
+//! The order of checks follows AWS: authentication (which also picks the
+//! region, from the SigV4 credential scope), then the endpoint's health
+//! (outage, latency, throttling), then the action, authorization, DryRun,
+//! and finally the action itself. Every request that names an action in a
+//! known region is counted, whatever its outcome.
+
+mod api_error;
+mod describe;
+mod filters;
+mod pagination;
+mod params;
+mod regional;
+mod replace_route;
+mod route_tables;
+mod tgw_routes;
+mod transit_gateways;
+mod vpcs;
+mod xml;
+
+use bytes::Bytes;
+use hyper::HeaderMap;
+use hyper::header::AUTHORIZATION;
+
+use crate::knobs::Outage;
+use crate::state::{Shared, lock};
+use crate::topology::Topology;
+use api_error::ApiError;
+use params::Params;
+
+/// What a handler sees: the estate (read-only until a write is planned),
+/// the caller's region and parameters.
+pub struct Call<'a> {
+    pub world: &'a Topology,
+    pub region: &'a str,
+    pub params: &'a Params,
+    pub action: &'a str,
+    pub page_size: Option<usize>,
+}
+
+/// The parts of an HTTP request EC2 cares about.
+pub struct Ec2Request {
+    pub headers: HeaderMap,
+    pub query: Option<String>,
+    pub body: Bytes,
+}
+
+/// A rendered answer: HTTP status, XML document and its request id.
+pub struct Ec2Reply {
+    pub status: u16,
+    pub body: String,
+    pub request_id: String,
+}
+
+const ACTIONS: &[&str] = &[
+    "DescribeRouteTables",
+    "ReplaceRoute",
+    "DescribeTransitGateways",
+    "DescribeTransitGatewayVpcAttachments",
+    "DescribeTransitGatewayPeeringAttachments",
+    "DescribeTransitGatewayRouteTables",
+    "SearchTransitGatewayRoutes",
+    "ReplaceTransitGatewayRoute",
+    "DescribeVpcs",
+    "DescribeNetworkInterfaceAttribute",
+];
+
+pub async fn serve(shared: &Shared, request: Ec2Request) -> Ec2Reply {
+    let request_id = shared.next_request_id();
+    match process(shared, request).await {
+        Ok((action, body)) => Ec2Reply {
+            status: 200,
+            body: xml::success_document(&action, &request_id, &body),
+            request_id,
+        },
+        Err(e) => Ec2Reply {
+            status: e.status,
+            body: xml::error_document(&e.code, &e.message, &request_id),
+            request_id,
+        },
+    }
+}
+
+async fn process(shared: &Shared, request: Ec2Request) -> Result<(String, String), ApiError> {
+    let mut params = Params::parse(&request.body);
+    params.merge_missing(Params::parse(request.query.unwrap_or_default().as_bytes()));
+    let region = resolve_region(shared, &request.headers, &params)?;
+    let action = params
+        .get("Action")
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| {
+            ApiError::client(
+                "MissingAction",
+                "The request must contain the parameter Action",
+            )
+        })?
+        .to_string();
+    shared.count_call(&region, &action);
+    endpoint_health(shared, &region).await?;
+    admit(shared, &action, &params)?;
+    let body = execute(shared, &region, &action, &params)?;
+    Ok((action, body))
+}
+
+/// The region comes from the SigV4 credential scope, as it does for AWS's
+/// regional endpoints; signatures themselves are not verified.
+fn resolve_region(
+    shared: &Shared,
+    headers: &HeaderMap,
+    params: &Params,
+) -> Result<String, ApiError> {
+    let header = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let credential = header
+        .and_then(|h| h.split_once("Credential=").map(|(_, rest)| rest))
+        .or_else(|| params.get("X-Amz-Credential"))
+        .ok_or_else(|| ApiError::missing("AWSAccessKeyId"))?;
+    let scope: Vec<&str> = credential
+        .split([',', ' '])
+        .next()
+        .unwrap_or_default()
+        .split('/')
+        .collect();
+    let [_, _, region, service, "aws4_request"] = scope[..] else {
+        return Err(ApiError::auth_failure(
+            "The credential scope of the request is malformed.",
+        ));
+    };
+    if service != "ec2" {
+        return Err(ApiError::auth_failure(
+            "Credential should be scoped to correct service: 'ec2'.",
+        ));
+    }
+    if !lock(&shared.world).regions.iter().any(|r| r == region) {
+        return Err(ApiError::auth_failure(format!(
+            "Credential should be scoped to a valid region, not '{region}'."
+        )));
+    }
+    Ok(region.to_string())
+}
+
+/// Outage, then latency, then throttling: a region that is down does not
+/// get slow first, and a throttled request still pays the latency.
+async fn endpoint_health(shared: &Shared, region: &str) -> Result<(), ApiError> {
+    let outage = lock(&shared.knobs).outage(region);
+    match outage {
+        Outage::None => {}
+        Outage::Unavailable => return Err(ApiError::unavailable()),
+        Outage::Hang => {
+            if !shared
+                .hold_while(|k| k.outage(region) == Outage::Hang)
+                .await
+            {
+                return Err(ApiError::unavailable());
+            }
+            let after = lock(&shared.knobs).outage(region);
+            if after == Outage::Unavailable {
+                return Err(ApiError::unavailable());
+            }
+        }
+    }
+    let latency = lock(&shared.knobs).latency.get(region).copied();
+    if let Some(latency) = latency {
+        tokio::time::sleep(latency).await;
+    }
+    if lock(&shared.knobs).should_throttle() {
+        return Err(ApiError::throttled());
+    }
+    Ok(())
+}
+
+fn admit(shared: &Shared, action: &str, params: &Params) -> Result<(), ApiError> {
+    if !ACTIONS.contains(&action) {
+        return Err(ApiError::client(
+            "InvalidAction",
+            format!("The action {action} is not valid for this web service."),
+        ));
+    }
+    params.required("Version")?;
+    if lock(&shared.knobs).denied.contains(action) {
+        return Err(ApiError::unauthorized());
+    }
+    if params.flag("DryRun")? {
+        return Err(ApiError::dry_run());
+    }
+    Ok(())
+}
+
+fn execute(
+    shared: &Shared,
+    region: &str,
+    action: &str,
+    params: &Params,
+) -> Result<String, ApiError> {
+    let page_size = lock(&shared.knobs).page_size;
+    let mut world = lock(&shared.world);
+    let call = Call {
+        world: &world,
+        region,
+        params,
+        action,
+        page_size,
+    };
+    let body = match action {
+        "DescribeRouteTables" => route_tables::describe(&call)?,
+        "DescribeVpcs" => vpcs::describe_vpcs(&call)?,
+        "DescribeNetworkInterfaceAttribute" => vpcs::describe_network_interface_attribute(&call)?,
+        "DescribeTransitGateways" => transit_gateways::describe_transit_gateways(&call)?,
+        "DescribeTransitGatewayVpcAttachments" => {
+            transit_gateways::describe_vpc_attachments(&call)?
+        }
+        "DescribeTransitGatewayPeeringAttachments" => {
+            transit_gateways::describe_peering_attachments(&call)?
+        }
+        "DescribeTransitGatewayRouteTables" => transit_gateways::describe_route_tables(&call)?,
+        "SearchTransitGatewayRoutes" => tgw_routes::search(&call)?,
+        "ReplaceRoute" => {
+            let change = replace_route::plan(&call)?;
+            replace_route::apply(&mut world, change)
+        }
+        "ReplaceTransitGatewayRoute" => {
+            let change = tgw_routes::plan_replace(&call)?;
+            tgw_routes::apply_replace(&mut world, change)
+        }
+        _ => return Err(ApiError::internal()),
+    };
+    drop(world);
+    if action.starts_with("Replace") {
+        lock(&shared.counters).writes += 1;
+    }
+    Ok(body)
+}

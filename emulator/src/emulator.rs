@@ -1,0 +1,412 @@
+//! The public handle: start/stop, endpoints, knobs, counters, and direct
+//! inspection and mutation of route state for test setup and assertions.
+//!
+//! Every method is synchronous and takes effect for the next request, so
+//! plain `#[test]` functions can drive the emulator while the code under
+//! test runs in another process.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::runtime::Runtime;
+
+use crate::cidr::Cidr;
+use crate::error::EmulatorError;
+use crate::knobs::{ImdsFault, Outage, Prng};
+use crate::server;
+use crate::state::{Shared, lock};
+use crate::topology::{
+    LOCAL_TARGET, Node, RouteState, RouteTable, RouteType, TgwRoute, TgwRouteTable, Topology,
+    VpcRoute,
+};
+
+/// A running EC2 + IMDS emulator; stops when dropped.
+pub struct Emulator {
+    shared: Arc<Shared>,
+    runtime: Option<Runtime>,
+    ec2: SocketAddr,
+    imds: BTreeMap<String, SocketAddr>,
+}
+
+/// Which kind of table a [`RouteView`] comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableKind {
+    Vpc,
+    TransitGateway,
+}
+
+/// One route of any table, flattened for whole-estate assertions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteView {
+    pub region: String,
+    pub kind: TableKind,
+    pub table_id: String,
+    /// The VPC id (VPC tables) or TGW id (TGW tables) owning the table.
+    pub owner_id: String,
+    pub destination: String,
+    /// Target id for VPC routes; attachment id for TGW routes (`None` for a
+    /// blackhole).
+    pub target: Option<String>,
+    pub state: RouteState,
+    /// VPC routes are always `Static`.
+    pub route_type: RouteType,
+}
+
+impl Emulator {
+    /// Validates the topology, binds EC2 and one IMDS listener per node on
+    /// 127.0.0.1, and returns once they accept connections.
+    pub fn start(mut topology: Topology) -> Result<Emulator, EmulatorError> {
+        topology.add_local_routes();
+        topology.validate()?;
+        let nodes: Vec<String> = topology.nodes.iter().map(|n| n.name.clone()).collect();
+        let shared = Arc::new(Shared::new(topology));
+        let listening = server::start(shared.clone(), &nodes)?;
+        Ok(Emulator {
+            shared,
+            runtime: Some(listening.runtime),
+            ec2: listening.ec2,
+            imds: listening.imds,
+        })
+    }
+
+    pub fn ec2_endpoint(&self) -> String {
+        format!("http://{}", self.ec2)
+    }
+
+    pub fn ec2_addr(&self) -> SocketAddr {
+        self.ec2
+    }
+
+    pub fn imds_endpoint(&self, node: &str) -> Option<String> {
+        self.imds_addr(node).map(|a| format!("http://{a}"))
+    }
+
+    pub fn imds_addr(&self, node: &str) -> Option<SocketAddr> {
+        self.imds.get(node).copied()
+    }
+
+    pub fn node(&self, name: &str) -> Option<Node> {
+        lock(&self.shared.world).node(name).cloned()
+    }
+
+    /// A snapshot of the current estate, routes included.
+    pub fn topology(&self) -> Topology {
+        lock(&self.shared.world).clone()
+    }
+}
+
+/// Knobs; each takes effect for the next request.
+impl Emulator {
+    /// Delay added before answering each EC2 request of `region`; zero removes it.
+    pub fn set_latency(&self, region: &str, latency: Duration) {
+        self.shared.update_knobs(|k| {
+            if latency.is_zero() {
+                k.latency.remove(region);
+            } else {
+                k.latency.insert(region.to_string(), latency);
+            }
+        });
+    }
+
+    /// Fraction (0..=1) of EC2 requests answered 503 RequestLimitExceeded.
+    pub fn set_throttle_rate(&self, rate: f64) {
+        let rate = if rate.is_nan() {
+            0.0
+        } else {
+            rate.clamp(0.0, 1.0)
+        };
+        self.shared.update_knobs(|k| k.throttle_rate = rate);
+    }
+
+    /// Restarts the throttling sequence from `seed`.
+    pub fn set_throttle_seed(&self, seed: u64) {
+        self.shared
+            .update_knobs(|k| k.throttle_rng = Prng::new(seed));
+    }
+
+    pub fn set_region_outage(&self, region: &str, outage: Outage) {
+        self.shared.update_knobs(|k| {
+            k.outages.insert(region.to_string(), outage);
+        });
+    }
+
+    /// Makes `node`'s IMDS misbehave for the next `times` affected requests
+    /// (`None`: until changed). Also releases requests hung by an earlier
+    /// `Hang` on that node.
+    pub fn set_imds_fault(&self, node: &str, fault: ImdsFault, times: Option<u32>) {
+        self.shared
+            .update_knobs(|k| k.set_imds_fault(node, fault, times));
+    }
+
+    /// Answers `action` with 403 UnauthorizedOperation, DryRun included.
+    pub fn deny_action(&self, action: &str) {
+        self.shared.update_knobs(|k| {
+            k.denied.insert(action.to_string());
+        });
+    }
+
+    pub fn allow_action(&self, action: &str) {
+        self.shared.update_knobs(|k| {
+            k.denied.remove(action);
+        });
+    }
+
+    /// Caps every Describe page at `size` items regardless of MaxResults.
+    pub fn set_page_size(&self, size: Option<usize>) {
+        self.shared.update_knobs(|k| k.page_size = size);
+    }
+}
+
+/// Counters.
+impl Emulator {
+    /// (region, action) → requests that reached the action dispatcher,
+    /// denied, throttled and failed ones included.
+    pub fn call_counts(&self) -> BTreeMap<(String, String), u64> {
+        lock(&self.shared.counters).calls.clone()
+    }
+
+    pub fn calls(&self, region: &str, action: &str) -> u64 {
+        let counters = lock(&self.shared.counters);
+        counters
+            .calls
+            .get(&(region.to_string(), action.to_string()))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    pub fn total_calls(&self) -> u64 {
+        lock(&self.shared.counters).calls.values().sum()
+    }
+
+    /// Successful, non-DryRun Replace* calls.
+    pub fn writes(&self) -> u64 {
+        lock(&self.shared.counters).writes
+    }
+
+    /// Requests that arrived in absolute-form, i.e. through the EC2
+    /// listener acting as an HTTP forward proxy.
+    pub fn proxied_requests(&self) -> u64 {
+        lock(&self.shared.counters).proxied
+    }
+
+    pub fn imds_requests(&self, node: &str) -> u64 {
+        lock(&self.shared.counters)
+            .imds
+            .get(node)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    pub fn reset_counters(&self) {
+        *lock(&self.shared.counters) = Default::default();
+    }
+}
+
+/// Route inspection and mutation. CIDRs are compared as networks; a bare
+/// address means its /32.
+impl Emulator {
+    pub fn vpc_route(&self, table_id: &str, cidr: &str) -> Option<VpcRoute> {
+        let cidr = parse_cidr(cidr).ok()?;
+        let world = lock(&self.shared.world);
+        let table = world.route_table(table_id)?;
+        table
+            .routes
+            .iter()
+            .find(|r| Cidr::parse(&r.destination) == Some(cidr))
+            .cloned()
+    }
+
+    pub fn tgw_route(&self, table_id: &str, cidr: &str) -> Option<TgwRoute> {
+        let cidr = parse_cidr(cidr).ok()?;
+        let world = lock(&self.shared.world);
+        let table = world.tgw_route_table(table_id)?;
+        table
+            .routes
+            .iter()
+            .find(|r| Cidr::parse(&r.destination) == Some(cidr))
+            .cloned()
+    }
+
+    /// Every route of every table, VPC tables first, in topology order.
+    pub fn routes(&self) -> Vec<RouteView> {
+        let world = lock(&self.shared.world);
+        let vpc = world
+            .route_tables
+            .iter()
+            .flat_map(|t| vpc_route_views(&world, t));
+        let tgw = world
+            .tgw_route_tables
+            .iter()
+            .flat_map(|t| tgw_route_views(&world, t));
+        vpc.chain(tgw).collect()
+    }
+
+    /// Points a VPC route at `target` (created if absent), state active.
+    /// The target is not checked, so tests can set up stale or odd states.
+    pub fn set_vpc_route_target(
+        &self,
+        table_id: &str,
+        cidr: &str,
+        target: &str,
+    ) -> Result<(), EmulatorError> {
+        let cidr = parse_cidr(cidr)?;
+        let mut world = lock(&self.shared.world);
+        let table = world
+            .route_tables
+            .iter_mut()
+            .find(|t| t.id == table_id)
+            .ok_or_else(|| EmulatorError::UnknownRouteTable(table_id.to_string()))?;
+        let existing = table
+            .routes
+            .iter_mut()
+            .find(|r| Cidr::parse(&r.destination) == Some(cidr));
+        let is_local = existing.as_ref().is_some_and(|r| r.target == LOCAL_TARGET);
+        if is_local || target == LOCAL_TARGET {
+            return Err(EmulatorError::LocalRoute {
+                table: table_id.to_string(),
+                cidr: cidr.to_string(),
+            });
+        }
+        match existing {
+            Some(route) => {
+                route.target = target.to_string();
+                route.state = RouteState::Active;
+            }
+            None => table.routes.push(VpcRoute {
+                destination: cidr.to_string(),
+                target: target.to_string(),
+                state: RouteState::Active,
+            }),
+        }
+        Ok(())
+    }
+
+    /// Points a TGW route at `attachment`, or makes it a blackhole with
+    /// `None`; creates a static route if absent.
+    pub fn set_tgw_route(
+        &self,
+        table_id: &str,
+        cidr: &str,
+        attachment: Option<&str>,
+    ) -> Result<(), EmulatorError> {
+        let cidr = parse_cidr(cidr)?;
+        let mut world = lock(&self.shared.world);
+        let table = world
+            .tgw_route_tables
+            .iter_mut()
+            .find(|t| t.id == table_id)
+            .ok_or_else(|| EmulatorError::UnknownRouteTable(table_id.to_string()))?;
+        let state = if attachment.is_some() {
+            RouteState::Active
+        } else {
+            RouteState::Blackhole
+        };
+        let attachment = attachment.map(str::to_string);
+        match table
+            .routes
+            .iter_mut()
+            .find(|r| Cidr::parse(&r.destination) == Some(cidr))
+        {
+            Some(route) => {
+                route.attachment = attachment;
+                route.state = state;
+            }
+            None => table.routes.push(TgwRoute {
+                destination: cidr.to_string(),
+                attachment,
+                route_type: RouteType::Static,
+                state,
+            }),
+        }
+        Ok(())
+    }
+
+    /// Removes a route from a VPC or TGW table; the local route stays.
+    pub fn delete_route(&self, table_id: &str, cidr: &str) -> Result<(), EmulatorError> {
+        let cidr = parse_cidr(cidr)?;
+        let mut world = lock(&self.shared.world);
+        let unknown_route = || EmulatorError::UnknownRoute {
+            table: table_id.to_string(),
+            cidr: cidr.to_string(),
+        };
+        let same = |d: &str| Cidr::parse(d) == Some(cidr);
+        if let Some(table) = world.route_tables.iter_mut().find(|t| t.id == table_id) {
+            let index = table
+                .routes
+                .iter()
+                .position(|r| same(&r.destination))
+                .ok_or_else(unknown_route)?;
+            if table.routes[index].target == LOCAL_TARGET {
+                return Err(EmulatorError::LocalRoute {
+                    table: table_id.to_string(),
+                    cidr: cidr.to_string(),
+                });
+            }
+            table.routes.remove(index);
+            return Ok(());
+        }
+        let table = world
+            .tgw_route_tables
+            .iter_mut()
+            .find(|t| t.id == table_id)
+            .ok_or_else(|| EmulatorError::UnknownRouteTable(table_id.to_string()))?;
+        let index = table
+            .routes
+            .iter()
+            .position(|r| same(&r.destination))
+            .ok_or_else(unknown_route)?;
+        table.routes.remove(index);
+        Ok(())
+    }
+}
+
+fn vpc_route_views(world: &Topology, table: &RouteTable) -> Vec<RouteView> {
+    let region = world.route_table_region(table).unwrap_or_default();
+    let view = |r: &VpcRoute| RouteView {
+        region: region.to_string(),
+        kind: TableKind::Vpc,
+        table_id: table.id.clone(),
+        owner_id: table.vpc.clone(),
+        destination: r.destination.clone(),
+        target: Some(r.target.clone()),
+        state: r.state,
+        route_type: RouteType::Static,
+    };
+    table.routes.iter().map(view).collect()
+}
+
+fn tgw_route_views(world: &Topology, table: &TgwRouteTable) -> Vec<RouteView> {
+    let region = world.tgw_route_table_region(table).unwrap_or_default();
+    let view = |r: &TgwRoute| RouteView {
+        region: region.to_string(),
+        kind: TableKind::TransitGateway,
+        table_id: table.id.clone(),
+        owner_id: table.tgw.clone(),
+        destination: r.destination.clone(),
+        target: r.attachment.clone(),
+        state: r.state,
+        route_type: r.route_type,
+    };
+    table.routes.iter().map(view).collect()
+}
+
+fn parse_cidr(text: &str) -> Result<Cidr, EmulatorError> {
+    let with_prefix = if text.contains('/') {
+        text.to_string()
+    } else {
+        format!("{text}/32")
+    };
+    Cidr::parse(&with_prefix).ok_or_else(|| EmulatorError::InvalidCidr(text.to_string()))
+}
+
+impl Drop for Emulator {
+    /// Stops listeners and cancels in-flight (including hung) requests
+    /// without blocking, so dropping inside an async context is safe too.
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}

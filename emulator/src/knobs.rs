@@ -1,0 +1,194 @@
+//! Fault and behaviour knobs a test turns to make the emulator misbehave the
+//! way AWS does on a bad day: latency, throttling, regional outages, IMDS
+//! faults, denied actions and forced pagination.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+/// What a region's EC2 endpoint does during an outage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Outage {
+    #[default]
+    None,
+    /// Accept the request and never answer until the outage is cleared, the
+    /// emulator stops, or [`HANG_LIMIT`] passes.
+    Hang,
+    /// Answer 503 `Unavailable`.
+    Unavailable,
+}
+
+/// How a node's IMDS misbehaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ImdsFault {
+    #[default]
+    None,
+    /// Never answer (any request).
+    Hang,
+    /// 200 with an empty body (GET requests only).
+    EmptyBody,
+    /// 500 (any request).
+    ServerError,
+    /// 403 on the token PUT.
+    TokenRefused,
+    /// 200 with an empty token on the token PUT.
+    EmptyToken,
+}
+
+impl ImdsFault {
+    /// Whether the fault affects a request; requests it does not affect do
+    /// not use up a limited fault's count.
+    pub fn applies_to(self, is_token_put: bool) -> bool {
+        match self {
+            ImdsFault::None => false,
+            ImdsFault::Hang | ImdsFault::ServerError => true,
+            ImdsFault::EmptyBody => !is_token_put,
+            ImdsFault::TokenRefused | ImdsFault::EmptyToken => is_token_put,
+        }
+    }
+}
+
+/// The longest any request is held by a hang, so a forgotten outage cannot
+/// wedge a test run forever.
+pub const HANG_LIMIT: Duration = Duration::from_secs(600);
+
+/// Seed used until a test picks its own, so runs are repeatable by default.
+pub const DEFAULT_THROTTLE_SEED: u64 = 0x005e_ed0f_7e57;
+
+/// SplitMix64: tiny, seedable, and good enough to spread throttling evenly.
+#[derive(Debug, Clone)]
+pub struct Prng(u64);
+
+impl Prng {
+    pub fn new(seed: u64) -> Prng {
+        Prng(seed)
+    }
+
+    /// Uniform in [0, 1).
+    pub fn next_unit(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        (z >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// A node's active IMDS fault and how many more requests it affects.
+#[derive(Debug, Clone, Copy)]
+pub struct ImdsFaultState {
+    pub fault: ImdsFault,
+    pub remaining: Option<u32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Knobs {
+    pub latency: BTreeMap<String, Duration>,
+    pub throttle_rate: f64,
+    pub throttle_rng: Prng,
+    pub outages: BTreeMap<String, Outage>,
+    pub imds_faults: BTreeMap<String, ImdsFaultState>,
+    /// Bumped per node by every `set_imds_fault`, so a hung IMDS request
+    /// is released when the test touches that node's fault again, even if
+    /// a limited fault has already run out.
+    pub imds_generation: BTreeMap<String, u64>,
+    pub denied: BTreeSet<String>,
+    pub page_size: Option<usize>,
+}
+
+impl Default for Knobs {
+    fn default() -> Knobs {
+        Knobs {
+            latency: BTreeMap::new(),
+            throttle_rate: 0.0,
+            throttle_rng: Prng::new(DEFAULT_THROTTLE_SEED),
+            outages: BTreeMap::new(),
+            imds_faults: BTreeMap::new(),
+            imds_generation: BTreeMap::new(),
+            denied: BTreeSet::new(),
+            page_size: None,
+        }
+    }
+}
+
+impl Knobs {
+    pub fn outage(&self, region: &str) -> Outage {
+        self.outages.get(region).copied().unwrap_or_default()
+    }
+
+    /// Draws once per request so the throttling pattern depends only on the
+    /// seed and the order of requests.
+    pub fn should_throttle(&mut self) -> bool {
+        if self.throttle_rate <= 0.0 {
+            return false;
+        }
+        self.throttle_rng.next_unit() < self.throttle_rate
+    }
+
+    /// The fault to apply to this IMDS request, consuming one use of a
+    /// limited fault.
+    pub fn take_imds_fault(&mut self, node: &str, is_token_put: bool) -> ImdsFault {
+        let Some(state) = self.imds_faults.get_mut(node) else {
+            return ImdsFault::None;
+        };
+        if !state.fault.applies_to(is_token_put) {
+            return ImdsFault::None;
+        }
+        let fault = state.fault;
+        if let Some(n) = state.remaining.as_mut() {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.imds_faults.remove(node);
+            }
+        }
+        fault
+    }
+
+    pub fn imds_generation(&self, node: &str) -> u64 {
+        self.imds_generation.get(node).copied().unwrap_or(0)
+    }
+
+    pub fn set_imds_fault(&mut self, node: &str, fault: ImdsFault, times: Option<u32>) {
+        *self.imds_generation.entry(node.to_string()).or_default() += 1;
+        if fault == ImdsFault::None || times == Some(0) {
+            self.imds_faults.remove(node);
+        } else {
+            self.imds_faults.insert(
+                node.to_string(),
+                ImdsFaultState {
+                    fault,
+                    remaining: times,
+                },
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prng_is_repeatable_and_roughly_uniform() {
+        let mut a = Prng::new(7);
+        let mut b = Prng::new(7);
+        let draws: Vec<f64> = (0..1000).map(|_| a.next_unit()).collect();
+        assert!(draws.iter().all(|d| *d == b.next_unit()));
+        let below_half = draws.iter().filter(|d| **d < 0.5).count();
+        assert!((400..600).contains(&below_half));
+    }
+
+    #[test]
+    fn limited_faults_expire_and_skip_unaffected_requests() {
+        let mut knobs = Knobs::default();
+        let state = ImdsFaultState {
+            fault: ImdsFault::TokenRefused,
+            remaining: Some(2),
+        };
+        knobs.imds_faults.insert("n".into(), state);
+        assert_eq!(knobs.take_imds_fault("n", false), ImdsFault::None);
+        assert_eq!(knobs.take_imds_fault("n", true), ImdsFault::TokenRefused);
+        assert_eq!(knobs.take_imds_fault("n", true), ImdsFault::TokenRefused);
+        assert_eq!(knobs.take_imds_fault("n", true), ImdsFault::None);
+    }
+}

@@ -1,0 +1,331 @@
+//! The emulated AWS estate: regions, VPCs, route tables, transit gateways,
+//! attachments, peerings and cluster nodes.
+//!
+//! One plain data model serves three purposes: it is the TOML file format,
+//! the mutable state the EC2 handlers read and write, and the snapshot tests
+//! inspect. Keeping them one type means a test can never observe a state the
+//! wire protocol could not have produced.
+
+mod builtin;
+mod mesh;
+mod validate;
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::EmulatorError;
+
+pub use builtin::{REFERENCE_OTHER_VIP, REFERENCE_VIP};
+pub use mesh::{MESH_REGIONS, MeshSpec};
+
+/// Account id used as `ownerId` everywhere unless the file says otherwise.
+pub const DEFAULT_ACCOUNT_ID: &str = "111122223333";
+/// Instance-profile role served by IMDS unless the file says otherwise.
+pub const DEFAULT_IAM_ROLE: &str = "tgw-generic-rk-node";
+/// The target string of a VPC's implicit route to its own CIDR.
+pub const LOCAL_TARGET: &str = "local";
+
+/// Everything the emulator knows. Public fields so tests can reshape a
+/// ready-made topology before [`crate::Emulator::start`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Topology {
+    #[serde(default = "default_account_id")]
+    pub account_id: String,
+    #[serde(default = "default_iam_role")]
+    pub iam_role: String,
+    pub regions: Vec<String>,
+    #[serde(default)]
+    pub vpcs: Vec<Vpc>,
+    #[serde(default)]
+    pub route_tables: Vec<RouteTable>,
+    #[serde(default)]
+    pub transit_gateways: Vec<TransitGateway>,
+    #[serde(default)]
+    pub tgw_route_tables: Vec<TgwRouteTable>,
+    #[serde(default)]
+    pub vpc_attachments: Vec<VpcAttachment>,
+    #[serde(default)]
+    pub peerings: Vec<Peering>,
+    #[serde(default)]
+    pub nodes: Vec<Node>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vpc {
+    pub id: String,
+    pub region: String,
+    pub cidr: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteTable {
+    pub id: String,
+    pub vpc: String,
+    #[serde(default)]
+    pub main: bool,
+    /// Subnets explicitly associated with this table; they make
+    /// `association.main=false` match, as on AWS.
+    #[serde(default)]
+    pub subnets: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub routes: Vec<VpcRoute>,
+}
+
+/// One route of a VPC route table. `target` is an id whose prefix says what
+/// it is: `eni-`, `tgw-`, `igw-`, `vgw-`, `nat-`, `pcx-`, or `local`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VpcRoute {
+    pub destination: String,
+    pub target: String,
+    #[serde(default)]
+    pub state: RouteState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RouteState {
+    #[default]
+    Active,
+    Blackhole,
+}
+
+impl RouteState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RouteState::Active => "active",
+            RouteState::Blackhole => "blackhole",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransitGateway {
+    pub id: String,
+    pub region: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TgwRouteTable {
+    pub id: String,
+    pub tgw: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub routes: Vec<TgwRoute>,
+}
+
+/// One route of a transit gateway route table. No attachment means a
+/// blackhole route, which must then say `state = "blackhole"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TgwRoute {
+    pub destination: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<String>,
+    #[serde(rename = "type", default)]
+    pub route_type: RouteType,
+    #[serde(default)]
+    pub state: RouteState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RouteType {
+    #[default]
+    Static,
+    Propagated,
+}
+
+impl RouteType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RouteType::Static => "static",
+            RouteType::Propagated => "propagated",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VpcAttachment {
+    pub id: String,
+    pub tgw: String,
+    pub vpc: String,
+    #[serde(default = "available")]
+    pub state: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Peering {
+    pub id: String,
+    pub requester_tgw: String,
+    pub accepter_tgw: String,
+    #[serde(default = "available")]
+    pub state: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// A LifeKeeper cluster node: one EC2 instance with one ENI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Node {
+    pub name: String,
+    pub region: String,
+    pub vpc: String,
+    pub eni: String,
+    pub mac: String,
+    pub private_ip: String,
+    pub instance_id: String,
+    pub subnet: String,
+    /// Defaults to the region's `a` zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability_zone: Option<String>,
+    /// An ENI that routes a VIP must have this off; a doctor check reads it.
+    #[serde(default)]
+    pub source_dest_check: bool,
+}
+
+impl Node {
+    pub fn availability_zone(&self) -> String {
+        self.availability_zone
+            .clone()
+            .unwrap_or_else(|| format!("{}a", self.region))
+    }
+}
+
+/// Attachment states EC2 can report; anything else in a file is a typo.
+pub const ATTACHMENT_STATES: &[&str] = &[
+    "initiating",
+    "initiatingRequest",
+    "pendingAcceptance",
+    "rollingBack",
+    "pending",
+    "available",
+    "modifying",
+    "deleting",
+    "deleted",
+    "failed",
+    "rejected",
+    "rejecting",
+    "failing",
+];
+
+fn default_account_id() -> String {
+    DEFAULT_ACCOUNT_ID.to_string()
+}
+
+fn default_iam_role() -> String {
+    DEFAULT_IAM_ROLE.to_string()
+}
+
+fn available() -> String {
+    "available".to_string()
+}
+
+impl Topology {
+    /// Parses, completes (implicit `local` routes) and validates a topology.
+    pub fn from_toml_str(text: &str) -> Result<Topology, EmulatorError> {
+        let mut topology: Topology =
+            toml::from_str(text).map_err(|e| EmulatorError::ParseTopology(e.to_string()))?;
+        topology.add_local_routes();
+        topology.validate()?;
+        Ok(topology)
+    }
+
+    pub fn load(path: &Path) -> Result<Topology, EmulatorError> {
+        let text = std::fs::read_to_string(path).map_err(|source| EmulatorError::ReadTopology {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Topology::from_toml_str(&text)
+    }
+
+    pub fn to_toml_string(&self) -> Result<String, EmulatorError> {
+        toml::to_string(self).map_err(|e| EmulatorError::ParseTopology(e.to_string()))
+    }
+
+    /// Every VPC route table carries its VPC's `local` route on AWS; files
+    /// and generated topologies may leave it implicit.
+    pub fn add_local_routes(&mut self) {
+        for table in &mut self.route_tables {
+            let Some(cidr) = self
+                .vpcs
+                .iter()
+                .find(|v| v.id == table.vpc)
+                .map(|v| &v.cidr)
+            else {
+                continue;
+            };
+            if !table.routes.iter().any(|r| r.target == LOCAL_TARGET) {
+                table.routes.insert(0, local_route(cidr));
+            }
+        }
+    }
+
+    pub fn vpc(&self, id: &str) -> Option<&Vpc> {
+        self.vpcs.iter().find(|v| v.id == id)
+    }
+
+    pub fn route_table(&self, id: &str) -> Option<&RouteTable> {
+        self.route_tables.iter().find(|t| t.id == id)
+    }
+
+    pub fn transit_gateway(&self, id: &str) -> Option<&TransitGateway> {
+        self.transit_gateways.iter().find(|t| t.id == id)
+    }
+
+    pub fn tgw_route_table(&self, id: &str) -> Option<&TgwRouteTable> {
+        self.tgw_route_tables.iter().find(|t| t.id == id)
+    }
+
+    pub fn vpc_attachment(&self, id: &str) -> Option<&VpcAttachment> {
+        self.vpc_attachments.iter().find(|a| a.id == id)
+    }
+
+    pub fn peering(&self, id: &str) -> Option<&Peering> {
+        self.peerings.iter().find(|p| p.id == id)
+    }
+
+    pub fn node(&self, name: &str) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.name == name)
+    }
+
+    pub fn node_by_eni(&self, eni: &str) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.eni == eni)
+    }
+
+    /// Region of the VPC a route table belongs to.
+    pub fn route_table_region(&self, table: &RouteTable) -> Option<&str> {
+        self.vpc(&table.vpc).map(|v| v.region.as_str())
+    }
+
+    /// Region of the transit gateway a TGW route table belongs to.
+    pub fn tgw_route_table_region(&self, table: &TgwRouteTable) -> Option<&str> {
+        self.transit_gateway(&table.tgw).map(|t| t.region.as_str())
+    }
+}
+
+pub(crate) fn local_route(cidr: &str) -> VpcRoute {
+    VpcRoute {
+        destination: cidr.to_string(),
+        target: LOCAL_TARGET.to_string(),
+        state: RouteState::Active,
+    }
+}

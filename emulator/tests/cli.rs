@@ -1,0 +1,58 @@
+//! The `ec2-emulator serve` binary used by the README demo: it prints
+//! working endpoints and refuses bad arguments.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+
+use common::{authorization, raw};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ec2-emulator");
+
+#[test]
+fn serve_prints_endpoints_that_answer() {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--topology", "single-region", "--page-size", "1"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let endpoint = first.strip_prefix("EC2 endpoint: http://").unwrap();
+    let addr: SocketAddr = endpoint.parse().unwrap();
+    let auth = authorization("us-east-1");
+    let response = raw(
+        addr,
+        "POST",
+        "/",
+        &[("Authorization", auth.as_str())],
+        "Action=DescribeVpcs&Version=2016-11-15",
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(response.status, 200);
+    assert_eq!(response.body.matches("<vpcId>").count(), 1, "page size 1");
+    assert!(response.body.contains("<nextToken>"));
+}
+
+#[test]
+fn serve_refuses_bad_arguments() {
+    for args in [
+        vec!["serve"],
+        vec!["serve", "--topology", "/nonexistent.toml"],
+        vec![
+            "serve",
+            "--topology",
+            "two-region",
+            "--latency",
+            "us-east-1",
+        ],
+        vec!["launch"],
+    ] {
+        let output = Command::new(BIN).args(&args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&output.stderr).contains("usage:"));
+    }
+}

@@ -1,0 +1,245 @@
+//! Runs the real binary the way LifeKeeper does, against the emulator.
+//!
+//! Each [`Cluster`] owns an emulator and a scratch `$LKROOT` holding a fake
+//! `bin/ins_list`, the defaults file and LifeKeeper-style copies of the
+//! binary (`…/actions/!restore/<TAG>`). The environment is scrubbed: no HOME,
+//! no PATH beyond the basics, no AWS configuration but what a test sets, just
+//! as under LifeKeeper.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use ec2_emulator::{Emulator, REFERENCE_VIP, Topology};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_tgw_generic_rk");
+pub const TAG: &str = "vip-10.0.0.100";
+pub const ID: &str = "vip-id-1";
+
+pub fn vip_cidr() -> String {
+    format!("{REFERENCE_VIP}/32")
+}
+
+pub struct Cluster {
+    pub emu: Emulator,
+    pub root: tempfile::TempDir,
+    /// Extra environment for every run (after the scrub).
+    pub env: BTreeMap<String, String>,
+}
+
+/// One finished run.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(out: Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Catalog codes in the order they were logged.
+    pub fn codes(&self) -> Vec<u32> {
+        self.stderr
+            .lines()
+            .filter_map(|l| l.splitn(6, ':').nth(4)?.parse().ok())
+            .collect()
+    }
+
+    pub fn has(&self, code: u32) -> bool {
+        self.codes().contains(&code)
+    }
+
+    /// The log lines carrying `code`.
+    pub fn lines(&self, code: u32) -> Vec<&str> {
+        let needle = format!(":{code}:");
+        self.stderr
+            .lines()
+            .filter(|l| l.contains(&needle))
+            .collect()
+    }
+
+    /// Lines at LEVEL (ERROR, WARN, INFO).
+    pub fn at(&self, level: &str) -> Vec<&str> {
+        let prefix = format!("{level}:");
+        self.stderr
+            .lines()
+            .filter(|l| l.starts_with(&prefix))
+            .collect()
+    }
+
+    #[track_caller]
+    pub fn assert_code(&self, code: i32) {
+        assert_eq!(
+            self.code, code,
+            "exit code\n--- stderr:\n{}\n--- stdout:\n{}",
+            self.stderr, self.stdout
+        );
+    }
+}
+
+impl Cluster {
+    pub fn start(topology: Topology) -> Cluster {
+        let emu = Emulator::start(topology).expect("emulator starts");
+        let root = tempfile::tempdir().expect("scratch LKROOT");
+        fs::create_dir_all(root.path().join("bin")).unwrap();
+        let cluster = Cluster {
+            emu,
+            root,
+            env: BTreeMap::new(),
+        };
+        cluster.set_info(&format!("{REFERENCE_VIP} some other words"));
+        cluster.set_defaults("");
+        cluster
+    }
+
+    pub fn two_region() -> Cluster {
+        Cluster::start(Topology::two_region())
+    }
+
+    pub fn lkroot(&self) -> &Path {
+        self.root.path()
+    }
+
+    pub fn defaults_path(&self) -> PathBuf {
+        self.root.path().join("LifeKeeper.defaults")
+    }
+
+    /// The contents of our stand-in for `/etc/default/LifeKeeper`.
+    pub fn set_defaults(&self, content: &str) {
+        fs::write(self.defaults_path(), content).unwrap();
+    }
+
+    /// What the fake `ins_list -t TAG -f:` prints in the info field; it also
+    /// records its arguments so tests can check how it was called.
+    pub fn set_info(&self, info: &str) {
+        let record = format!("lkhost:gen:app:{TAG}:{ID}:{info}:0:0");
+        let script = format!(
+            "#!/bin/sh\necho \"$@\" >> '{}/ins_list.args'\ncat <<'EOF'\n{record}\nEOF\n",
+            self.lkroot().display()
+        );
+        let path = self.lkroot().join("bin/ins_list");
+        fs::write(&path, script).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    pub fn ins_list_args(&self) -> String {
+        fs::read_to_string(self.lkroot().join("ins_list.args")).unwrap_or_default()
+    }
+
+    /// A LifeKeeper-style copy of the binary: `$LKROOT/subsys/gen/resources/app/actions/!<action>/<TAG>`
+    /// (recover lives under `recovery/`).
+    pub fn script(&self, action: &str) -> PathBuf {
+        let kind = if action == "recover" {
+            "recovery"
+        } else {
+            "actions"
+        };
+        let dir = self
+            .lkroot()
+            .join("subsys/gen/resources/app")
+            .join(kind)
+            .join(format!("!{action}"));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(TAG);
+        if !path.exists() {
+            // A hard link is a copy as far as argv[0] is concerned, and free.
+            if fs::hard_link(BIN, &path).is_err() {
+                fs::copy(BIN, &path).unwrap();
+            }
+        }
+        path
+    }
+
+    fn command(&self, program: &Path, node: &str) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("LKROOT", self.lkroot())
+            .env("TGW_RK_DEFAULTS", self.defaults_path())
+            .env("TGW_RK_SYSLOG_SOCKET", self.lkroot().join("no-syslog"))
+            .env("AWS_ENDPOINT_URL", self.emu.ec2_endpoint())
+            .env("AWS_ACCESS_KEY_ID", "AKIDEMULATOR")
+            .env("AWS_SECRET_ACCESS_KEY", "emulator-secret")
+            .env("AWS_CONFIG_FILE", self.lkroot().join("no-aws-config"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                self.lkroot().join("no-aws-credentials"),
+            )
+            .current_dir(self.lkroot());
+        if let Some(imds) = self.emu.imds_endpoint(node) {
+            cmd.env("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds);
+        }
+        cmd.envs(&self.env);
+        cmd
+    }
+
+    /// Runs `action` on `node` exactly as LifeKeeper would: the copy named
+    /// after the tag, `-t TAG -i ID`, no other argument.
+    pub fn lifekeeper(&self, node: &str, action: &str) -> Run {
+        let script = self.script(action);
+        let out = self
+            .command(&script, node)
+            .args(["-t", TAG, "-i", ID])
+            .output()
+            .unwrap();
+        Run::from(out)
+    }
+
+    /// Runs the binary by hand with `args` (a subcommand first).
+    pub fn cli(&self, node: &str, args: &[&str]) -> Run {
+        let out = self
+            .command(Path::new(BIN), node)
+            .args(args)
+            .output()
+            .unwrap();
+        Run::from(out)
+    }
+
+    /// Routes that differ from what `active` node's restore must produce.
+    pub fn mismatches(&self, active: &str) -> Vec<String> {
+        ec2_emulator::oracle::mismatches(&self.emu.topology(), active, &vip_cidr())
+    }
+
+    #[track_caller]
+    pub fn assert_converged(&self, active: &str) {
+        let wrong = self.mismatches(active);
+        assert!(
+            wrong.is_empty(),
+            "routes not converged for {active}: {wrong:#?}"
+        );
+    }
+
+    /// Every route that is not a VIP route, plus the other VIP's: never to be touched.
+    pub fn untouchable_routes(&self) -> Vec<String> {
+        let topo = self.emu.topology();
+        let vip = vip_cidr();
+        let mut out = Vec::new();
+        for t in &topo.route_tables {
+            for r in t.routes.iter().filter(|r| r.destination != vip) {
+                out.push(format!(
+                    "{} {} {} {:?}",
+                    t.id, r.destination, r.target, r.state
+                ));
+            }
+        }
+        for t in &topo.tgw_route_tables {
+            for r in t.routes.iter().filter(|r| r.destination != vip) {
+                out.push(format!(
+                    "{} {} {:?} {:?}",
+                    t.id, r.destination, r.attachment, r.state
+                ));
+            }
+        }
+        out
+    }
+}
