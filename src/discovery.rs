@@ -99,7 +99,7 @@ async fn discover_remote<E: Ec2>(
         }
     };
     match tokio::time::timeout(deadline, work).await {
-        Ok(facts) => RemoteRegion::Observed(facts),
+        Ok(facts) => RemoteRegion::Observed(Box::new(facts)),
         Err(_) => RemoteRegion::Unreachable {
             reason: format!("no answer within {} s", deadline.as_secs_f64()),
             region,

@@ -132,10 +132,8 @@ fn is_subcommand_or_meta(arg: &OsStr) -> bool {
 /// Inserts the action implied by argv[0] when no subcommand was given.
 pub fn with_implied_action(mut args: Vec<OsString>) -> Vec<OsString> {
     let explicit = args.get(1).is_some_and(|a| is_subcommand_or_meta(a));
-    if !explicit {
-        if let Some(kind) = args.first().and_then(|a| action_from_argv0(a)) {
-            args.insert(1, OsString::from(kind.name()));
-        }
+    if !explicit && let Some(kind) = args.first().and_then(|a| action_from_argv0(a)) {
+        args.insert(1, OsString::from(kind.name()));
     }
     args
 }

@@ -153,6 +153,14 @@ pub fn plan(topo: &Topology) -> Plan {
     p.plan
 }
 
+/// Which hop a table belongs to, in which region, owned by which VPC or TGW.
+#[derive(Clone, Copy)]
+struct Where<'w> {
+    hop: Hop,
+    region: &'w str,
+    owner: &'w str,
+}
+
 struct Planner<'a> {
     topo: &'a Topology,
     plan: Plan,
@@ -215,9 +223,7 @@ impl<'a> Planner<'a> {
 
     fn check(
         &mut self,
-        hop: Hop,
-        region: &str,
-        owner: &str,
+        at: Where<'_>,
         table_id: &str,
         current: &Target,
         desired: Target,
@@ -242,10 +248,10 @@ impl<'a> Planner<'a> {
             );
         }
         self.plan.checks.push(RouteCheck {
-            hop,
-            region: region.to_string(),
+            hop: at.hop,
+            region: at.region.to_string(),
             table_id: table_id.to_string(),
-            owner: owner.to_string(),
+            owner: at.owner.to_string(),
             current: current.clone(),
             desired,
             verdict,
@@ -269,15 +275,12 @@ impl<'a> Planner<'a> {
         }
         for t in mine {
             let desired = Target::Eni(node.eni_id.clone());
-            self.check(
-                Hop::LocalVpc,
-                &node.region,
-                &t.vpc_id,
-                &t.id,
-                &t.vip_target,
-                desired,
-                false,
-            );
+            let at = Where {
+                hop: Hop::LocalVpc,
+                region: &node.region,
+                owner: &t.vpc_id,
+            };
+            self.check(at, &t.id, &t.vip_target, desired, false);
         }
     }
 
@@ -349,7 +352,7 @@ impl<'a> Planner<'a> {
             return Some(&self.topo.local);
         }
         self.topo.remotes.iter().find_map(|r| match r {
-            RemoteRegion::Observed(f) if f.region == region => Some(f),
+            RemoteRegion::Observed(f) if f.region == region => Some(&**f),
             _ => None,
         })
     }
@@ -406,10 +409,13 @@ impl<'a> Planner<'a> {
             match &t.vip_route {
                 Ok(Some(route)) => {
                     found += 1;
-                    self.check(
+                    let at = Where {
                         hop,
                         region,
-                        tgw_id,
+                        owner: tgw_id,
+                    };
+                    self.check(
+                        at,
                         &t.table.id,
                         &route.target,
                         desired.clone(),
@@ -442,15 +448,12 @@ impl<'a> Planner<'a> {
                 continue;
             }
             let desired = Target::TransitGateway(tgw_id.to_string());
-            self.check(
+            let at = Where {
                 hop,
-                &facts.region,
-                &t.vpc_id,
-                &t.id,
-                &t.vip_target,
-                desired,
-                false,
-            );
+                region: &facts.region,
+                owner: &t.vpc_id,
+            };
+            self.check(at, &t.id, &t.vip_target, desired, false);
         }
     }
 

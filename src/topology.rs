@@ -117,7 +117,7 @@ pub struct RegionFacts {
 /// A region behind a peering: observed, or silent past its deadline.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RemoteRegion {
-    Observed(RegionFacts),
+    Observed(Box<RegionFacts>),
     Unreachable { region: String, reason: String },
 }
 

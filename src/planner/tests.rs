@@ -105,7 +105,7 @@ fn two_region() -> Topology {
                 region: WEST.into(),
             },
         }]),
-        remotes: vec![RemoteRegion::Observed(west)],
+        remotes: vec![RemoteRegion::Observed(Box::new(west))],
     }
 }
 
@@ -145,10 +145,10 @@ fn apply(topo: &mut Topology, plan: &Plan) {
                 }
             }
             for t in facts.tgw_tables.as_mut().unwrap() {
-                if t.table.id == r.table_id {
-                    if let Ok(Some(route)) = &mut t.vip_route {
-                        route.target = r.desired.clone();
-                    }
+                if t.table.id == r.table_id
+                    && let Ok(Some(route)) = &mut t.vip_route
+                {
+                    route.target = r.desired.clone();
                 }
             }
         }
@@ -208,7 +208,7 @@ fn the_other_node_plans_the_mirror_image() {
     let mut topo = two_region();
     let west = remote_mut(&mut topo).clone();
     let east = std::mem::replace(&mut topo.local, west);
-    topo.remotes = vec![RemoteRegion::Observed(east)];
+    topo.remotes = vec![RemoteRegion::Observed(Box::new(east))];
     topo.node = LocalNode {
         region: WEST.into(),
         vpc_id: "vpc-n2".into(),

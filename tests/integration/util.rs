@@ -51,7 +51,7 @@ impl Run {
     pub fn codes(&self) -> Vec<u32> {
         self.stderr
             .lines()
-            .filter_map(|l| l.splitn(6, ':').nth(4)?.parse().ok())
+            .filter_map(|l| l.split(':').nth(4)?.parse().ok())
             .collect()
     }
 
