@@ -7,7 +7,6 @@ use std::time::Instant;
 use clap::Parser;
 
 use crate::catalog::Message;
-use crate::ec2::sdk::SdkEc2;
 use crate::ec2::sdk_config;
 use crate::imds::Imds;
 use crate::invocation::{ActionKind, Cli, Target, VipSource, with_implied_action};
@@ -111,19 +110,13 @@ async fn switchover(kind: ActionKind, vip: Ipv4Addr, settings: &Settings, starte
             node.region
         ),
     });
-    let sdk = sdk_config::load(settings, &node.region).await;
-    let proxy = sdk_config::proxy_for(sdk.endpoint_url(), settings).unwrap_or_else(|why| {
+    let (ec2, proxy_problem) = sdk_config::connect(settings, &node.region).await;
+    if let Some(why) = proxy_problem {
         emit(&Message::DefaultsFileLine {
             path: settings.path.display().to_string(),
             reason: format!("proxy setting unusable ({why}); connecting directly"),
         });
-        None
-    });
-    let ec2 = SdkEc2::new(
-        sdk,
-        sdk_config::ec2_http_client(proxy),
-        settings.concurrency.value,
-    );
+    }
     let deadline = settings.remote_deadline();
     let local_region = node.region.clone();
     let topology = discovery::discover(&ec2, node, vip, deadline).await;

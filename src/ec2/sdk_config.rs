@@ -16,6 +16,7 @@ use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use aws_smithy_http_client::{Builder, Connector};
 
+use super::sdk::SdkEc2;
 use crate::settings::Settings;
 
 /// Attempts per EC2 call. Throttling is common in busy accounts; the run's
@@ -103,4 +104,22 @@ pub async fn load(settings: &Settings, region: &str) -> SdkConfig {
         .retry_config(retries())
         .load()
         .await
+}
+
+/// The EC2 door for one run, from the settings: credentials chain, the proxy
+/// chosen by the endpoint's scheme, the concurrency bound. The second value
+/// explains a proxy setting that could not be used (we then connect directly).
+pub async fn connect(settings: &Settings, region: &str) -> (SdkEc2, Option<String>) {
+    let sdk = load(settings, region).await;
+    // The service-specific variable wins over the general one, as in the SDK.
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_EC2")
+        .ok()
+        .filter(|e| !e.is_empty())
+        .or_else(|| sdk.endpoint_url().map(str::to_string));
+    let (proxy, problem) = match proxy_for(endpoint.as_deref(), settings) {
+        Ok(proxy) => (proxy, None),
+        Err(why) => (None, Some(why)),
+    };
+    let ec2 = SdkEc2::new(sdk, ec2_http_client(proxy), settings.concurrency.value);
+    (ec2, problem)
 }
