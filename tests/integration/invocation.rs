@@ -173,3 +173,13 @@ fn log_lines_reach_syslog_with_their_priority_and_facility() {
     assert!(with(156, 127037), "WARN at warning: {received:#?}");
     assert!(with(158, 127101), "INFO at info: {received:#?}");
 }
+
+#[test]
+fn credentials_come_from_the_instance_role_when_nothing_else_is_set() {
+    let mut c = Cluster::two_region();
+    // Empty variables are no credentials: the chain must reach the instance role.
+    c.env.insert("AWS_ACCESS_KEY_ID".into(), String::new());
+    c.env.insert("AWS_SECRET_ACCESS_KEY".into(), String::new());
+    c.lifekeeper("node1", "restore").assert_code(0);
+    c.assert_converged("node1");
+}
