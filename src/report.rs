@@ -18,6 +18,8 @@ pub struct Tally {
     pub right: usize,
     pub wrong: usize,
     pub failed: usize,
+    /// Replacements left for the next run because their region was silent.
+    pub skipped: usize,
     pub skipped_regions: usize,
     pub calls: usize,
 }
@@ -35,6 +37,24 @@ pub fn mismatches(plan: &Plan, vip: Ipv4Addr) -> Vec<Message> {
         .collect()
 }
 
+/// What a replacement's outcome means for the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fate {
+    Replaced,
+    /// A remote region did not answer: tolerated, converges on the next run.
+    Skipped,
+    Failed,
+}
+
+pub fn fate(check: &RouteCheck, outcome: &Applied, local_region: &str) -> Fate {
+    match outcome {
+        Applied::Replaced => Fate::Replaced,
+        Applied::TimedOut => Fate::Skipped,
+        Applied::Failed(err) if err.is_transient() && check.region != local_region => Fate::Skipped,
+        Applied::Failed(_) => Fate::Failed,
+    }
+}
+
 /// Messages for the executor's results, and whether restore must fail for them.
 pub fn applied(
     results: &[(&RouteCheck, Applied)],
@@ -44,27 +64,29 @@ pub fn applied(
     let mut messages = Vec::new();
     let mut fails = false;
     for (check, outcome) in results {
-        match outcome {
-            Applied::Replaced => messages.push(Message::RouteReplaced {
+        match (fate(check, outcome, local_region), outcome) {
+            (Fate::Replaced, _) => messages.push(Message::RouteReplaced {
                 ip: vip.to_string(),
                 rt: check.table_id.clone(),
                 region: check.region.clone(),
                 old: check.current.to_string(),
                 new: check.desired.to_string(),
             }),
-            Applied::TimedOut => {
-                messages.push(unreachable(check, "no answer before the region's deadline"))
-            }
-            Applied::Failed(err) if err.is_transient() && check.region != local_region => {
+            (Fate::Skipped, Applied::Failed(err)) => {
                 messages.push(unreachable(check, &err.to_string()))
             }
-            Applied::Failed(err) => {
+            (Fate::Skipped, _) => {
+                messages.push(unreachable(check, "no answer before the region's deadline"))
+            }
+            (Fate::Failed, outcome) => {
                 fails = true;
-                messages.push(Message::ApiFailed {
-                    api: err.api,
-                    remote: check.region != local_region,
-                    detail: detail_of(err),
-                });
+                if let Applied::Failed(err) = outcome {
+                    messages.push(Message::ApiFailed {
+                        api: err.api,
+                        remote: check.region != local_region,
+                        detail: detail_of(err),
+                    });
+                }
                 messages.push(check.hop.update_failed(check.table_id.clone()));
             }
         }
@@ -92,11 +114,12 @@ impl Tally {
         }
     }
 
-    pub fn add_applied(&mut self, results: &[(&RouteCheck, Applied)]) {
-        for (_, outcome) in results {
-            match outcome {
-                Applied::Replaced => self.replaced += 1,
-                _ => self.failed += 1,
+    pub fn add_applied(&mut self, results: &[(&RouteCheck, Applied)], local_region: &str) {
+        for (check, outcome) in results {
+            match fate(check, outcome, local_region) {
+                Fate::Replaced => self.replaced += 1,
+                Fate::Skipped => self.skipped += 1,
+                Fate::Failed => self.failed += 1,
             }
         }
     }
@@ -106,7 +129,10 @@ impl Tally {
         let middle = if action == "quickCheck" {
             format!("{} wrong", self.wrong)
         } else {
-            format!("{} replaced, {} failed", self.replaced, self.failed)
+            format!(
+                "{} replaced, {} failed, {} skipped",
+                self.replaced, self.failed, self.skipped
+            )
         };
         Message::Summary {
             text: format!(
@@ -118,5 +144,65 @@ impl Tally {
                 elapsed.as_secs_f64()
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ec2::{Api, ApiError, ApiErrorKind};
+    use crate::planner::Hop;
+    use crate::topology::Target;
+
+    fn check(region: &str) -> RouteCheck {
+        RouteCheck {
+            hop: Hop::RemoteTgw,
+            region: region.into(),
+            table_id: "tgw-rtb-1".into(),
+            owner: "tgw-1".into(),
+            current: Target::Blackhole,
+            desired: Target::Attachment("tgw-attach-p".into()),
+            verdict: Verdict::Wrong,
+        }
+    }
+
+    fn timeout(region: &str) -> Applied {
+        Applied::Failed(ApiError {
+            api: Api::ReplaceTransitGatewayRoute,
+            region: region.into(),
+            resource: Some("tgw-rtb-1".into()),
+            kind: ApiErrorKind::Unreachable {
+                reason: "timed out".into(),
+            },
+        })
+    }
+
+    #[test]
+    fn silence_is_tolerated_only_in_a_remote_region() {
+        let vip = Ipv4Addr::new(10, 0, 0, 100);
+        let remote = check("us-west-2");
+        let results = [(&remote, timeout("us-west-2"))];
+        let (messages, fails) = applied(&results, vip, "us-east-1");
+        assert!(!fails);
+        assert_eq!(
+            messages.iter().map(Message::code).collect::<Vec<_>>(),
+            [127102]
+        );
+
+        let local = check("us-east-1");
+        let results = [(&local, timeout("us-east-1"))];
+        let (messages, fails) = applied(&results, vip, "us-east-1");
+        assert!(fails);
+        assert_eq!(
+            messages.iter().map(Message::code).collect::<Vec<_>>(),
+            [127006, 127018]
+        );
+
+        let mut tally = Tally::default();
+        tally.add_applied(
+            &[(&remote, timeout("us-west-2")), (&local, Applied::Replaced)],
+            "us-east-1",
+        );
+        assert_eq!((tally.replaced, tally.skipped, tally.failed), (1, 1, 0));
     }
 }

@@ -130,7 +130,7 @@ async fn switchover(kind: ActionKind, vip: Ipv4Addr, settings: &Settings, starte
             let results = executor::apply(&ec2, &plan, vip, &local_region, deadline).await;
             let (messages, failed) = report::applied(&results, vip, &local_region);
             messages.iter().for_each(emit);
-            tally.add_applied(&results);
+            tally.add_applied(&results, &local_region);
             !failed && !plan.findings.iter().any(|f| f.fails_restore)
         }
     };
