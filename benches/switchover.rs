@@ -212,13 +212,7 @@ fn run_tool(
     let mut child = Command::new(BIN)
         .args([action, "--ip", REFERENCE_VIP, "-t", "bench"])
         .env_clear()
-        .env("AWS_ENDPOINT_URL", emu.ec2_endpoint())
-        .env(
-            "AWS_EC2_METADATA_SERVICE_ENDPOINT",
-            emu.imds_endpoint("node1").ok_or("no node1")?,
-        )
-        .env("AWS_ACCESS_KEY_ID", "AKIDEMULATOR")
-        .env("AWS_SECRET_ACCESS_KEY", "emulator-secret")
+        .envs(emu.client_env("node1"))
         .env("TGW_RK_DEFAULTS", defaults)
         .env("TGW_RK_SYSLOG_SOCKET", "/nonexistent/log")
         .stdout(Stdio::null())

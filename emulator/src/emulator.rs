@@ -87,6 +87,21 @@ impl Emulator {
         self.imds.get(node).copied()
     }
 
+    /// The standard AWS SDK variables that make a client on `node` talk to
+    /// this emulator: its EC2 endpoint, that node's IMDS and static
+    /// credentials (any value passes; signatures are not checked).
+    pub fn client_env(&self, node: &str) -> Vec<(&'static str, String)> {
+        let mut env = vec![
+            ("AWS_ENDPOINT_URL", self.ec2_endpoint()),
+            ("AWS_ACCESS_KEY_ID", "AKIDEMULATOR".to_string()),
+            ("AWS_SECRET_ACCESS_KEY", "emulator-secret".to_string()),
+        ];
+        if let Some(imds) = self.imds_endpoint(node) {
+            env.push(("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds));
+        }
+        env
+    }
+
     pub fn node(&self, name: &str) -> Option<Node> {
         lock(&self.shared.world).node(name).cloned()
     }

@@ -29,13 +29,7 @@ fn by_argv0_basename() {
     cmd.env_clear()
         .env("LKROOT", c.lkroot())
         .env("TGW_RK_DEFAULTS", c.defaults_path())
-        .env("AWS_ENDPOINT_URL", c.emu.ec2_endpoint())
-        .env(
-            "AWS_EC2_METADATA_SERVICE_ENDPOINT",
-            c.emu.imds_endpoint("node1").unwrap(),
-        )
-        .env("AWS_ACCESS_KEY_ID", "AKIDEMULATOR")
-        .env("AWS_SECRET_ACCESS_KEY", "x")
+        .envs(c.emu.client_env("node1"))
         .args(["-t", TAG, "-i", "1"]);
     let out = cmd.output().unwrap();
     assert_eq!(

@@ -167,18 +167,13 @@ impl Cluster {
             .env("LKROOT", self.lkroot())
             .env("TGW_RK_DEFAULTS", self.defaults_path())
             .env("TGW_RK_SYSLOG_SOCKET", self.lkroot().join("no-syslog"))
-            .env("AWS_ENDPOINT_URL", self.emu.ec2_endpoint())
-            .env("AWS_ACCESS_KEY_ID", "AKIDEMULATOR")
-            .env("AWS_SECRET_ACCESS_KEY", "emulator-secret")
+            .envs(self.emu.client_env(node))
             .env("AWS_CONFIG_FILE", self.lkroot().join("no-aws-config"))
             .env(
                 "AWS_SHARED_CREDENTIALS_FILE",
                 self.lkroot().join("no-aws-credentials"),
             )
             .current_dir(self.lkroot());
-        if let Some(imds) = self.emu.imds_endpoint(node) {
-            cmd.env("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds);
-        }
         cmd.envs(&self.env);
         cmd
     }

@@ -158,15 +158,11 @@ fn run_tool(
     node: &str,
     action: &str,
 ) -> Result<(i32, String), String> {
-    let imds = emu.imds_endpoint(node).ok_or("unknown node")?;
     let out = Command::new(bin)
         .args([action, "--ip", REFERENCE_VIP])
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
-        .env("AWS_ENDPOINT_URL", emu.ec2_endpoint())
-        .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds)
-        .env("AWS_ACCESS_KEY_ID", "AKIDEMULATOR")
-        .env("AWS_SECRET_ACCESS_KEY", "emulator-secret")
+        .envs(emu.client_env(node))
         .env("TGW_RK_DEFAULTS", "/nonexistent/LifeKeeper")
         .env("TGW_RK_SYSLOG_SOCKET", "/nonexistent/log")
         .output()
