@@ -36,8 +36,10 @@ fn demo() -> Result<(), String> {
     Ok(())
 }
 
-/// Builds tgw_generic_rk with the cargo that runs us, in the same profile,
-/// and returns its path next to ours.
+/// Builds the workspace with the cargo that runs us, in the same profile,
+/// and returns tgw_generic_rk's path next to ours. All targets, so the
+/// features match `cargo test --workspace` and the SDK is compiled once
+/// for both (a product-only build would resolve features differently).
 fn build_tool() -> Result<PathBuf, String> {
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
     let dir = me.parent().ok_or("no directory for the demo binary")?;
