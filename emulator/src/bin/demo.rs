@@ -45,14 +45,7 @@ fn build_tool() -> Result<PathBuf, String> {
     let dir = me.parent().ok_or("no directory for the demo binary")?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut build = Command::new(cargo);
-    build.args([
-        "build",
-        "--quiet",
-        "-p",
-        "tgw_generic_rk",
-        "--bin",
-        "tgw_generic_rk",
-    ]);
+    build.args(["build", "--quiet", "--workspace", "--all-targets"]);
     if dir.ends_with("release") {
         build.arg("--release");
     }
