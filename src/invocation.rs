@@ -6,7 +6,7 @@
 //! subcommand. Both end up as the same parsed [`Cli`].
 
 use std::ffi::{OsStr, OsString};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
@@ -19,7 +19,30 @@ use clap::{Args, Parser, Subcommand};
 )]
 pub struct Cli {
     #[command(subcommand)]
-    pub action: Action,
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    #[command(flatten)]
+    Action(Action),
+    /// Writes the man page or shell completions (for packaging).
+    #[command(hide = true)]
+    Generate {
+        #[command(subcommand)]
+        artifact: Artifact,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Artifact {
+    /// The man page, as DIR/tgw_generic_rk.1.
+    Man { dir: PathBuf },
+    /// Completions for SHELL, in DIR.
+    Completions {
+        shell: clap_complete::Shell,
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,6 +147,7 @@ fn is_subcommand_or_meta(arg: &OsStr) -> bool {
         "quickCheck",
         "quickcheck",
         "recover",
+        "generate",
         "help",
     ];
     known.contains(&arg) || ["-h", "--help", "-V", "--version"].contains(&arg)
@@ -162,40 +186,46 @@ mod tests {
         v.iter().map(OsString::from).collect()
     }
 
-    fn parsed(v: &[&str]) -> Cli {
-        Cli::try_parse_from(with_implied_action(args(v))).unwrap()
+    fn parsed(v: &[&str]) -> Action {
+        match Cli::try_parse_from(with_implied_action(args(v)))
+            .unwrap()
+            .command
+        {
+            Command::Action(action) => action,
+            other => panic!("not an action: {other:?}"),
+        }
     }
 
     #[test]
     fn action_from_subcommand() {
-        let cli = parsed(&["tgw_generic_rk", "quickCheck", "-t", "vip1", "-i", "id1"]);
-        assert_eq!(cli.action.kind(), ActionKind::QuickCheck);
-        assert_eq!(cli.action.target().tag.as_deref(), Some("vip1"));
-        assert_eq!(cli.action.target().id.as_deref(), Some("id1"));
+        let action = parsed(&["tgw_generic_rk", "quickCheck", "-t", "vip1", "-i", "id1"]);
+        assert_eq!(action.kind(), ActionKind::QuickCheck);
+        assert_eq!(action.target().tag.as_deref(), Some("vip1"));
+        assert_eq!(action.target().id.as_deref(), Some("id1"));
     }
 
     #[test]
     fn action_from_argv0_basename() {
         let cli = parsed(&["/opt/x/recover", "-t", "vip1", "-i", "id1"]);
-        assert_eq!(cli.action.kind(), ActionKind::Recover);
+        assert_eq!(cli.kind(), ActionKind::Recover);
     }
 
     #[test]
     fn action_from_lifekeeper_directory() {
         let lk = "/opt/LifeKeeper/subsys/gen/resources/app/actions/!quickCheck/vip-tag";
         assert_eq!(
-            parsed(&[lk, "-t", "vip-tag", "-i", "1"]).action.kind(),
+            parsed(&[lk, "-t", "vip-tag", "-i", "1"]).kind(),
             ActionKind::QuickCheck
         );
         let rec = "/opt/LifeKeeper/subsys/gen/resources/app/recovery/!recover/restore";
         // The directory decides only when the name itself is no action; here the name wins.
-        assert_eq!(parsed(&[rec, "-t", "x"]).action.kind(), ActionKind::Restore);
+        assert_eq!(parsed(&[rec, "-t", "x"]).kind(), ActionKind::Restore);
     }
 
     #[test]
     fn an_explicit_subcommand_beats_argv0() {
         let cli = parsed(&["/a/!restore/tag", "remove", "-t", "tag"]);
-        assert_eq!(cli.action.kind(), ActionKind::Remove);
+        assert_eq!(cli.kind(), ActionKind::Remove);
     }
 
     #[test]

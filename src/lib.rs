@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod discovery;
 pub mod ec2;
 pub mod executor;
+pub mod generate;
 pub mod imds;
 pub mod interfaces;
 pub mod invocation;

@@ -9,12 +9,12 @@ use clap::Parser;
 use crate::catalog::Message;
 use crate::ec2::sdk_config;
 use crate::imds::Imds;
-use crate::invocation::{ActionKind, Cli, Target, VipSource, with_implied_action};
+use crate::invocation::{Action, ActionKind, Cli, Command, Target, VipSource, with_implied_action};
 use crate::logging::{self, emit};
 use crate::planner::{self, Plan};
 use crate::report::{self, Tally};
 use crate::settings::Settings;
-use crate::{discovery, executor, interfaces, lifekeeper};
+use crate::{discovery, executor, generate, interfaces, lifekeeper};
 
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
@@ -29,13 +29,17 @@ pub fn main() -> ExitCode {
             return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
         }
     };
-    ExitCode::from(run(&cli))
+    let code = match &cli.command {
+        Command::Action(action) => run(action),
+        Command::Generate { artifact } => generate::write(artifact),
+    };
+    ExitCode::from(code)
 }
 
-fn run(cli: &Cli) -> u8 {
+fn run(action: &Action) -> u8 {
     let started = Instant::now();
-    let kind = cli.action.kind();
-    let target = cli.action.target();
+    let kind = action.kind();
+    let target = action.target();
     let settings = Settings::load();
     let tag = target.tag.as_deref().unwrap_or("-");
     logging::init(
