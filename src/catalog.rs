@@ -154,6 +154,9 @@ pub enum Message {
     Starting {
         text: String,
     },
+    InfoUnreadable {
+        reason: String,
+    },
 }
 
 impl Message {
@@ -193,6 +196,7 @@ impl Message {
             PropagatedRoute { .. } => 127103,
             DefaultsFileLine { .. } => 127104,
             Starting { .. } => 127105,
+            InfoUnreadable { .. } => 127106,
         }
     }
 
@@ -211,7 +215,8 @@ impl Message {
             | ImdsHttpError { .. }
             | RegionUnreachable { .. }
             | PropagatedRoute { .. }
-            | DefaultsFileLine { .. } => Level::Warn,
+            | DefaultsFileLine { .. }
+            | InfoUnreadable { .. } => Level::Warn,
             RouteReplaced { .. } | Summary { .. } | Starting { .. } => Level::Info,
             _ => Level::Error,
         }
@@ -322,6 +327,9 @@ impl fmt::Display for Message {
             DefaultsFileLine { path, reason } => {
                 write!(f, "Ignoring a line of {path}: {reason}")
             }
+            InfoUnreadable { reason } => {
+                write!(f, "Cannot read the resource's info field: {reason}")
+            }
         }
     }
 }
@@ -382,7 +390,7 @@ mod tests {
         let readme = include_str!("../README.md");
         for code in (127001..=127025)
             .chain(127033..=127041)
-            .chain(127100..=127105)
+            .chain(127100..=127106)
         {
             assert!(
                 readme.contains(&format!("| {code} |")),

@@ -81,8 +81,8 @@ fn vip_of(target: &Target) -> Result<Ipv4Addr, Message> {
         Some(VipSource::Flag(ip)) => lifekeeper::parse_vip(ip),
         Some(VipSource::Tag(tag)) => match lifekeeper::info_field(tag) {
             Ok(info) => lifekeeper::parse_vip(&info),
-            Err(why) => {
-                tracing::debug!("{why}");
+            Err(reason) => {
+                emit(&Message::InfoUnreadable { reason });
                 Err(Message::NoVipInInfo)
             }
         },

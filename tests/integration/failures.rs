@@ -38,6 +38,21 @@ fn bad_info_values_fail_before_any_aws_call() {
 }
 
 #[test]
+fn a_missing_ins_list_says_why_before_127035() {
+    let mut c = Cluster::two_region();
+    c.env
+        .insert("LKROOT".into(), "/nonexistent/LifeKeeper".into());
+    let run = c.lifekeeper("node1", "restore");
+    run.assert_code(1);
+    assert_eq!(run.codes(), [127106, 127035], "{}", run.stderr);
+    assert!(
+        run.lines(127106)[0].contains("/nonexistent/LifeKeeper/bin/ins_list"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn no_vip_route_in_the_local_vpc_is_127011_and_the_rest_still_converges() {
     let c = Cluster::two_region();
     let vpc = node1_vpc(&c);
