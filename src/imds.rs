@@ -34,6 +34,18 @@ pub struct Imds {
     token: Mutex<Option<String>>,
 }
 
+/// Why IMDS gave no session token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TokenFailure {
+    /// No answer in time: typical of a hop limit of 1 seen from a container.
+    Timeout(Duration),
+    /// Connection refused, reset, unroutable…
+    Transport(String),
+    /// IMDS answered with an HTTP error (403: metadata service disabled).
+    Status(u16, String),
+    Empty,
+}
+
 /// Why one request did not produce a value.
 enum Failure {
     Transport { kind: &'static str, err: String },
@@ -108,6 +120,31 @@ impl Imds {
                 body,
             }),
         }
+    }
+
+    /// One token request, no retries and no log lines, for `doctor`: how
+    /// long IMDS took to hand out a token, or exactly why it did not.
+    /// A token obtained here is kept for the lookups that follow.
+    pub async fn probe_token(&self) -> Result<Duration, TokenFailure> {
+        let started = std::time::Instant::now();
+        let header = ("x-aws-ec2-metadata-token-ttl-seconds", TOKEN_TTL_SECONDS);
+        let token = self
+            .request(Method::PUT, "/latest/api/token", header)
+            .await
+            .map_err(|f| match f {
+                Failure::Transport {
+                    kind: "timeout", ..
+                } => TokenFailure::Timeout(self.timeout),
+                Failure::Transport { err, .. } => TokenFailure::Transport(err),
+                Failure::Status { status, body } => TokenFailure::Status(status, body),
+                Failure::Empty => TokenFailure::Empty,
+            })?;
+        *self.token.lock().await = Some(token);
+        Ok(started.elapsed())
+    }
+
+    pub fn endpoint(&self) -> &str {
+        &self.base
     }
 
     /// A session token, fetched once and reused; `None` when IMDS will not give one.

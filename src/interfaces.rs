@@ -52,12 +52,14 @@ fn format_mac(bytes: [u8; 6]) -> String {
         .join(":")
 }
 
+/// The interface that holds `vip`, if this node has it up.
+pub fn holding(interfaces: &[Interface], vip: Ipv4Addr) -> Option<&Interface> {
+    interfaces.iter().find(|i| i.ipv4.contains(&vip))
+}
+
 /// The MAC of the interface that holds `vip`, as IMDS spells MACs.
 pub fn mac_holding(interfaces: &[Interface], vip: Ipv4Addr) -> Option<String> {
-    interfaces
-        .iter()
-        .find(|i| i.ipv4.contains(&vip))
-        .and_then(|i| i.mac.clone())
+    holding(interfaces, vip).and_then(|i| i.mac.clone())
 }
 
 #[cfg(test)]

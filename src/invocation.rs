@@ -26,6 +26,12 @@ pub struct Cli {
 pub enum Command {
     #[command(flatten)]
     Action(Action),
+    /// Show the topology and every VIP route with its state (exit 1 unless all OK).
+    Status(Inspect),
+    /// Show the replacements restore would make, making none.
+    Plan(Inspect),
+    /// Check that this node can take over: metadata, credentials, IAM, endpoints, routes.
+    Doctor(Inspect),
     /// Writes the man page or shell completions (for packaging).
     #[command(hide = true)]
     Generate {
@@ -56,7 +62,7 @@ pub enum ActionKind {
 #[derive(Debug, Subcommand)]
 pub enum Action {
     /// Point every VIP route one hop closer to this node (LifeKeeper's restore).
-    Restore(Target),
+    Restore(Restore),
     /// Nothing to undo: routes stay until the next restore elsewhere.
     Remove(Target),
     /// Check, read-only, that every VIP route points toward this node.
@@ -83,6 +89,29 @@ pub struct Target {
     pub verbose: bool,
 }
 
+/// restore's own flags, for operators testing a switchover by hand.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Restore {
+    #[command(flatten)]
+    pub target: Target,
+    /// Only print the replacements that would be made (same output as `plan`).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the replacements made, and their outcome, as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What the read-only operator commands take.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Inspect {
+    #[command(flatten)]
+    pub target: Target,
+    /// Print a JSON document (schema: docs/json-schema.md) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
 impl Action {
     pub fn kind(&self) -> ActionKind {
         match self {
@@ -95,9 +124,8 @@ impl Action {
 
     pub fn target(&self) -> &Target {
         match self {
-            Action::Restore(t) | Action::Remove(t) | Action::QuickCheck(t) | Action::Recover(t) => {
-                t
-            }
+            Action::Restore(r) => &r.target,
+            Action::Remove(t) | Action::QuickCheck(t) | Action::Recover(t) => t,
         }
     }
 }
@@ -147,6 +175,9 @@ fn is_subcommand_or_meta(arg: &OsStr) -> bool {
         "quickCheck",
         "quickcheck",
         "recover",
+        "status",
+        "plan",
+        "doctor",
         "generate",
         "help",
     ];

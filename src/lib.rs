@@ -16,6 +16,7 @@ pub mod interfaces;
 pub mod invocation;
 pub mod lifekeeper;
 pub mod logging;
+pub mod operator;
 pub mod planner;
 pub mod report;
 pub mod run;

@@ -36,9 +36,11 @@ pub fn emit(message: &Message) {
     }
 }
 
-/// Installs the global subscriber for this run.
-pub fn init(action: &str, tag: &str, verbose: bool, facility: &str) {
-    let syslog = open_syslog(facility);
+/// Installs the global subscriber for this run. `facility` None keeps the
+/// run out of syslog: operators' read-only commands must not fill
+/// LifeKeeper's log with lines that look like resource actions.
+pub fn init(action: &str, tag: &str, verbose: bool, facility: Option<&str>) {
+    let syslog = facility.and_then(open_syslog);
     let catalog_layer = CatalogLayer {
         prefix: format!(":{COMPONENT}:{action}:{tag}:"),
         syslog: Mutex::new(syslog),

@@ -17,8 +17,8 @@ use serde::Serialize;
 use crate::catalog::Message;
 use crate::ec2::{self, ApiError};
 use crate::topology::{
-    LocalTgw, PeeredTgw, RegionFacts, RemoteRegion, Target, TgwTableFacts, Topology,
-    choose_local_tgw, peered_tgws,
+    LocalTgw, PeeredTgw, RegionFacts, Target, TgwTableFacts, Topology, choose_local_tgw,
+    peered_tgws,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -348,13 +348,7 @@ impl<'a> Planner<'a> {
     }
 
     fn facts_of(&self, region: &str) -> Option<&'a RegionFacts> {
-        if region == self.topo.local.region {
-            return Some(&self.topo.local);
-        }
-        self.topo.remotes.iter().find_map(|r| match r {
-            RemoteRegion::Observed(f) if f.region == region => Some(&**f),
-            _ => None,
-        })
+        self.topo.facts_of(region)
     }
 
     /// Hop 3: every table of a peered TGW → the peering attachment.
@@ -376,15 +370,9 @@ impl<'a> Planner<'a> {
 
     fn unreachable_reason(&self, region: &str) -> String {
         self.topo
-            .remotes
-            .iter()
-            .find_map(|r| match r {
-                RemoteRegion::Unreachable { region: r, reason } if r == region => {
-                    Some(reason.clone())
-                }
-                _ => None,
-            })
-            .unwrap_or_else(|| "region was not looked up".to_string())
+            .silence_of(region)
+            .unwrap_or("region was not looked up")
+            .to_string()
     }
 
     /// Checks the VIP route of each table of `tgw_id`; returns how many tables
@@ -465,4 +453,4 @@ impl<'a> Planner<'a> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -7,13 +7,17 @@ use std::time::Instant;
 use clap::Parser;
 
 use crate::catalog::Message;
+use crate::ec2::sdk::SdkEc2;
 use crate::ec2::sdk_config;
 use crate::imds::Imds;
 use crate::invocation::{Action, ActionKind, Cli, Command, Target, VipSource, with_implied_action};
 use crate::logging::{self, emit};
+use crate::operator::json::NodeView;
+use crate::operator::{self, Report};
 use crate::planner::{self, Plan};
 use crate::report::{self, Tally};
 use crate::settings::Settings;
+use crate::topology::{LocalNode, Topology};
 use crate::{discovery, executor, generate, interfaces, lifekeeper};
 
 pub const EXIT_OK: u8 = 0;
@@ -30,7 +34,13 @@ pub fn main() -> ExitCode {
         }
     };
     let code = match &cli.command {
+        Command::Action(Action::Restore(r)) if r.dry_run => {
+            operator::run(Report::Plan, "restore", &r.target, r.json)
+        }
         Command::Action(action) => run(action),
+        Command::Status(i) => operator::run(Report::Status, "status", &i.target, i.json),
+        Command::Plan(i) => operator::run(Report::Plan, "plan", &i.target, i.json),
+        Command::Doctor(i) => operator::run(Report::Doctor, "doctor", &i.target, i.json),
         Command::Generate { artifact } => generate::write(artifact),
     };
     ExitCode::from(code)
@@ -46,7 +56,7 @@ fn run(action: &Action) -> u8 {
         kind.name(),
         tag,
         target.verbose,
-        &settings.syslog_facility.value,
+        Some(&settings.syslog_facility.value),
     );
     settings.warnings.iter().for_each(emit);
     if kind == ActionKind::Remove {
@@ -64,11 +74,22 @@ fn run(action: &Action) -> u8 {
             return EXIT_FAILED;
         }
     };
+    let json = wants_json(action);
+    block_on(switchover(kind, vip, &settings, started, json))
+}
+
+/// Whether restore was asked for a JSON report on stdout.
+fn wants_json(action: &Action) -> bool {
+    matches!(action, Action::Restore(r) if r.json)
+}
+
+/// A single-threaded runtime: every wait here is on the network.
+pub(crate) fn block_on<F: Future<Output = u8>>(work: F) -> u8 {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build();
     match runtime {
-        Ok(rt) => rt.block_on(switchover(kind, vip, &settings, started)),
+        Ok(rt) => rt.block_on(work),
         Err(e) => {
             eprintln!("tgw_generic_rk: cannot start the async runtime: {e}");
             EXIT_FAILED
@@ -76,7 +97,7 @@ fn run(action: &Action) -> u8 {
     }
 }
 
-fn vip_of(target: &Target) -> Result<Ipv4Addr, Message> {
+pub(crate) fn vip_of(target: &Target) -> Result<Ipv4Addr, Message> {
     match target.vip_source() {
         Some(VipSource::Flag(ip)) => lifekeeper::parse_vip(ip),
         Some(VipSource::Tag(tag)) => match lifekeeper::info_field(tag) {
@@ -90,11 +111,53 @@ fn vip_of(target: &Target) -> Result<Ipv4Addr, Message> {
     }
 }
 
+/// This node as IMDS and the kernel know it, with the name of the
+/// interface holding the VIP (none on a standby node).
+pub(crate) async fn locate(
+    imds: &Imds,
+    vip: Ipv4Addr,
+) -> Result<(LocalNode, Option<String>), Message> {
+    let interfaces = interfaces::list();
+    let node = imds.local_node(vip, &interfaces).await?;
+    let name = interfaces::holding(&interfaces, vip).map(|i| i.name.clone());
+    Ok((node, name))
+}
+
+/// The EC2 door for `region`, saying (127104) when the proxy setting had to be ignored.
+pub(crate) async fn connect(settings: &Settings, region: &str) -> (SdkEc2, Option<String>) {
+    let (ec2, proxy_problem) = sdk_config::connect(settings, region).await;
+    if let Some(why) = &proxy_problem {
+        emit(&Message::DefaultsFileLine {
+            path: settings.path.display().to_string(),
+            reason: format!("proxy setting unusable ({why}); connecting directly"),
+        });
+    }
+    (ec2, proxy_problem)
+}
+
+/// Discovery and planning: the part every command shares.
+pub(crate) async fn observe(
+    ec2: &SdkEc2,
+    node: LocalNode,
+    vip: Ipv4Addr,
+    settings: &Settings,
+) -> (Topology, Plan) {
+    let topology = discovery::discover(ec2, node, vip, settings.remote_deadline()).await;
+    let plan = planner::plan(&topology);
+    (topology, plan)
+}
+
 /// Observes, plans and (for restore and recover) applies.
-async fn switchover(kind: ActionKind, vip: Ipv4Addr, settings: &Settings, started: Instant) -> u8 {
+async fn switchover(
+    kind: ActionKind,
+    vip: Ipv4Addr,
+    settings: &Settings,
+    started: Instant,
+    json: bool,
+) -> u8 {
     let imds = Imds::from_env(settings.imds_timeout.value);
-    let node = match imds.local_node(vip, &interfaces::list()).await {
-        Ok(node) => node,
+    let (node, interface) = match locate(&imds, vip).await {
+        Ok(found) => found,
         Err(message) => {
             emit(&message);
             // Not knowing who we are is no evidence the routes are wrong.
@@ -114,28 +177,28 @@ async fn switchover(kind: ActionKind, vip: Ipv4Addr, settings: &Settings, starte
             node.region
         ),
     });
-    let (ec2, proxy_problem) = sdk_config::connect(settings, &node.region).await;
-    if let Some(why) = proxy_problem {
-        emit(&Message::DefaultsFileLine {
-            path: settings.path.display().to_string(),
-            reason: format!("proxy setting unusable ({why}); connecting directly"),
-        });
-    }
-    let deadline = settings.remote_deadline();
+    let (ec2, _) = connect(settings, &node.region).await;
     let local_region = node.region.clone();
-    let topology = discovery::discover(&ec2, node, vip, deadline).await;
-    let plan = planner::plan(&topology);
+    let node_view = NodeView::new(&node, interface);
+    let (_, plan) = observe(&ec2, node, vip, settings).await;
     plan.findings.iter().for_each(|f| emit(&f.message));
 
     let mut tally = Tally::of_plan(&plan);
     let ok = match kind {
         ActionKind::QuickCheck => quick_check(&plan, vip),
         _ => {
+            let deadline = settings.remote_deadline();
             let results = executor::apply(&ec2, &plan, vip, &local_region, deadline).await;
             let (messages, failed) = report::applied(&results, vip, &local_region);
             messages.iter().for_each(emit);
             tally.add_applied(&results, &local_region);
-            !failed && !plan.findings.iter().any(|f| f.fails_restore)
+            let ok = !failed && !plan.findings.iter().any(|f| f.fails_restore);
+            if json {
+                let planned = operator::plan::report(vip.to_string(), node_view, &plan);
+                let done = operator::plan::restore_report(planned, &results, &local_region, ok);
+                operator::render::print(&operator::json::to_text(&done));
+            }
+            ok
         }
     };
     tally.calls = ec2.calls();

@@ -7,6 +7,8 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::net::Ipv4Addr;
 
+use ipnet::Ipv4Net;
+
 use crate::ec2::ApiError;
 
 /// Where a route sends traffic.
@@ -48,6 +50,13 @@ pub struct VpcAttachment {
     pub id: String,
     pub tgw_id: String,
     pub vpc_id: String,
+}
+
+/// The IPv4 CIDR blocks of one VPC.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VpcCidrs {
+    pub vpc_id: String,
+    pub cidrs: Vec<Ipv4Net>,
 }
 
 /// One side of a TGW peering.
@@ -138,6 +147,41 @@ pub struct Topology {
     pub local: RegionFacts,
     pub peerings: Result<Vec<Peering>, ApiError>,
     pub remotes: Vec<RemoteRegion>,
+}
+
+impl Topology {
+    /// What was observed in `region`, local or remote; `None` when it was silent.
+    pub fn facts_of(&self, region: &str) -> Option<&RegionFacts> {
+        if region == self.local.region {
+            return Some(&self.local);
+        }
+        self.remotes.iter().find_map(|r| match r {
+            RemoteRegion::Observed(f) if f.region == region => Some(&**f),
+            _ => None,
+        })
+    }
+
+    /// Why `region` was not observed, when it timed out as a whole.
+    pub fn silence_of(&self, region: &str) -> Option<&str> {
+        self.remotes.iter().find_map(|r| match r {
+            RemoteRegion::Unreachable { region: r, reason } if r == region => Some(reason.as_str()),
+            _ => None,
+        })
+    }
+
+    /// The local TGW, when the attachments could be listed and one exists.
+    pub fn local_tgw(&self) -> Option<LocalTgw> {
+        let attachments = self.local.attachments.as_ref().ok()?;
+        choose_local_tgw(attachments, &self.node.vpc_id)
+    }
+
+    /// The TGWs peered with the local one, when the peerings could be listed.
+    pub fn peers(&self, local_tgw: &str) -> Vec<PeeredTgw> {
+        match &self.peerings {
+            Ok(p) => peered_tgws(p, local_tgw),
+            Err(_) => Vec::new(),
+        }
+    }
 }
 
 /// The TGW the local VPC is attached to, and how many candidates there were.

@@ -16,6 +16,10 @@ pub enum Api {
     DescribeTransitGatewayRouteTables,
     SearchTransitGatewayRoutes,
     ReplaceTransitGatewayRoute,
+    /// Optional (doctor only): VPC CIDRs, to prove the VIP lies outside them.
+    DescribeVpcs,
+    /// Optional (doctor only): the ENI's source/destination check.
+    DescribeNetworkInterfaceAttribute,
 }
 
 impl Api {
@@ -30,6 +34,10 @@ impl Api {
         Api::ReplaceTransitGatewayRoute,
     ];
 
+    /// Actions beyond the documented policy that only `doctor` uses, and
+    /// only when the policy happens to allow them.
+    pub const OPTIONAL: [Api; 2] = [Api::DescribeVpcs, Api::DescribeNetworkInterfaceAttribute];
+
     /// The EC2 Query action name, which is also the IAM action after `ec2:`.
     pub fn action(self) -> &'static str {
         match self {
@@ -43,6 +51,8 @@ impl Api {
             Api::DescribeTransitGatewayRouteTables => "DescribeTransitGatewayRouteTables",
             Api::SearchTransitGatewayRoutes => "SearchTransitGatewayRoutes",
             Api::ReplaceTransitGatewayRoute => "ReplaceTransitGatewayRoute",
+            Api::DescribeVpcs => "DescribeVpcs",
+            Api::DescribeNetworkInterfaceAttribute => "DescribeNetworkInterfaceAttribute",
         }
     }
 
@@ -63,6 +73,8 @@ impl Api {
             Api::DescribeTransitGatewayRouteTables => "describe-transit-gateway-route-tables",
             Api::SearchTransitGatewayRoutes => "search-transit-gateway-routes",
             Api::ReplaceTransitGatewayRoute => "replace-transit-gateway-route",
+            Api::DescribeVpcs => "describe-vpcs",
+            Api::DescribeNetworkInterfaceAttribute => "describe-network-interface-attribute",
         }
     }
 
@@ -70,7 +82,11 @@ impl Api {
     /// region are the vendor's second call site, 127008.
     pub fn catalog_code(self, remote: bool) -> u32 {
         match self {
-            Api::DescribeRouteTables => 127001,
+            // Doctor reports its optional lookups itself and never logs them
+            // as failed calls; the nearest vendor code keeps this total.
+            Api::DescribeRouteTables
+            | Api::DescribeVpcs
+            | Api::DescribeNetworkInterfaceAttribute => 127001,
             Api::ReplaceRoute => 127002,
             Api::DescribeTransitGatewayVpcAttachments if remote => 127008,
             Api::DescribeTransitGatewayVpcAttachments => 127003,

@@ -12,7 +12,9 @@ pub use error::{Api, ApiError, ApiErrorKind, detail_of};
 
 use std::net::Ipv4Addr;
 
-use crate::topology::{Peering, Target, TgwRouteTable, TgwVipRoute, VpcAttachment, VpcRouteTable};
+use crate::topology::{
+    Peering, Target, TgwRouteTable, TgwVipRoute, VpcAttachment, VpcCidrs, VpcRouteTable,
+};
 
 /// A request to replace the VIP route in one table.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,6 +55,25 @@ pub trait Ec2 {
         table_id: &str,
         vip: Ipv4Addr,
     ) -> Result<Option<TgwVipRoute>, ApiError>;
+
+    /// Transit Gateway ids of the region. Restore never needs it; `doctor`
+    /// calls it to prove the permission and time each region's endpoint.
+    async fn transit_gateways(&self, region: &str) -> Result<Vec<String>, ApiError>;
+
+    /// The main route table of `vpc_id`, so `status` can tell a VIP route
+    /// that is missing from one that was never meant to exist.
+    async fn main_route_table(
+        &self,
+        region: &str,
+        vpc_id: &str,
+    ) -> Result<Option<String>, ApiError>;
+
+    /// The IPv4 CIDR blocks of every VPC of the region (`doctor`, optional).
+    async fn vpc_cidrs(&self, region: &str) -> Result<Vec<VpcCidrs>, ApiError>;
+
+    /// Whether the ENI still has source/destination checking on (`doctor`,
+    /// optional): with it on, EC2 drops traffic for the VIP at the ENI.
+    async fn source_dest_check(&self, region: &str, eni_id: &str) -> Result<bool, ApiError>;
 
     /// Points the `vip/32` route of a VPC or TGW route table at a new target.
     /// With `dry_run`, only asks EC2 whether the caller would be allowed to.

@@ -7,17 +7,19 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aws_config::SdkConfig;
 use aws_sdk_ec2::Client;
-use aws_sdk_ec2::config::{Region, SharedHttpClient};
+use aws_sdk_ec2::config::{Credentials, ProvideCredentials, Region, SharedHttpClient};
 use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_ec2::types::{
-    Filter, Route, RouteState, RouteTable, TransitGatewayPeeringAttachment, TransitGatewayRoute,
-    TransitGatewayRouteState, TransitGatewayRouteType,
+    Filter, NetworkInterfaceAttribute, Route, RouteState, RouteTable,
+    TransitGatewayPeeringAttachment, TransitGatewayRoute, TransitGatewayRouteState,
+    TransitGatewayRouteType, Vpc,
 };
 use tokio::sync::Semaphore;
 
 use super::{Api, ApiError, ApiErrorKind, Ec2, Replacement};
 use crate::topology::{
-    Peering, PeeringSide, Target, TgwRouteTable, TgwVipRoute, VpcAttachment, VpcRouteTable,
+    Peering, PeeringSide, Target, TgwRouteTable, TgwVipRoute, VpcAttachment, VpcCidrs,
+    VpcRouteTable,
 };
 
 /// One SDK client per region, built on first use, all sharing one HTTP
@@ -47,6 +49,23 @@ impl SdkEc2 {
         self.calls.load(Ordering::Relaxed)
     }
 
+    /// Resolves credentials through the same chain every call uses, and says
+    /// which provider of the chain supplied them.
+    pub async fn credentials(&self) -> Result<CredentialsInfo, String> {
+        let provider = self
+            .base
+            .credentials_provider()
+            .ok_or_else(|| "no credentials provider is configured".to_string())?;
+        let credentials = provider
+            .provide_credentials()
+            .await
+            .map_err(|e| DisplayErrorContext(&e).to_string())?;
+        Ok(CredentialsInfo {
+            provider: provider_name(&credentials),
+            expiry: credentials.expiry(),
+        })
+    }
+
     fn client(&self, region: &str) -> Client {
         let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
         clients
@@ -67,6 +86,25 @@ impl SdkEc2 {
         // unbounded would still be correct.
         self.in_flight.acquire().await.ok()
     }
+}
+
+/// Where the credentials came from, for `doctor`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CredentialsInfo {
+    /// The SDK's name for the provider: "Environment", "ProfileFile",
+    /// "WebIdentityToken", "EcsContainer", "IMDSv2"…
+    pub provider: String,
+    pub expiry: Option<std::time::SystemTime>,
+}
+
+/// The SDK records which provider produced credentials but exposes the name
+/// only through `Debug` (secrets are redacted there), so read it from that.
+fn provider_name(credentials: &Credentials) -> String {
+    let debug = format!("{credentials:?}");
+    debug
+        .split_once("provider_name: \"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map_or_else(|| "unknown".to_string(), |(name, _)| name.to_string())
 }
 
 fn filter(name: &str, value: impl Into<String>) -> Filter {
@@ -207,6 +245,25 @@ fn to_tgw_route(route: &TransitGatewayRoute) -> TgwVipRoute {
     TgwVipRoute { target, propagated }
 }
 
+fn to_vpc_cidrs(vpc: &Vpc) -> Option<VpcCidrs> {
+    let associated = vpc
+        .cidr_block_association_set()
+        .iter()
+        .filter_map(|a| a.cidr_block());
+    let mut cidrs: Vec<ipnet::Ipv4Net> = vpc
+        .cidr_block()
+        .into_iter()
+        .chain(associated)
+        .filter_map(|c| c.parse().ok())
+        .collect();
+    cidrs.sort_unstable();
+    cidrs.dedup();
+    Some(VpcCidrs {
+        vpc_id: vpc.vpc_id()?.to_string(),
+        cidrs,
+    })
+}
+
 impl Ec2 for SdkEc2 {
     async fn vip_route_tables(
         &self,
@@ -332,6 +389,83 @@ impl Ec2 for SdkEc2 {
             .map(to_tgw_route))
     }
 
+    async fn transit_gateways(&self, region: &str) -> Result<Vec<String>, ApiError> {
+        let _permit = self.permit().await;
+        let tgws = self
+            .client(region)
+            .describe_transit_gateways()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| api_error(Api::DescribeTransitGateways, region, None, e))?;
+        Ok(tgws
+            .iter()
+            .filter_map(|t| t.transit_gateway_id().map(str::to_string))
+            .collect())
+    }
+
+    async fn main_route_table(
+        &self,
+        region: &str,
+        vpc_id: &str,
+    ) -> Result<Option<String>, ApiError> {
+        let _permit = self.permit().await;
+        let tables = self
+            .client(region)
+            .describe_route_tables()
+            .filters(filter("vpc-id", vpc_id))
+            .filters(filter("association.main", "true"))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| api_error(Api::DescribeRouteTables, region, Some(vpc_id), e))?;
+        Ok(tables
+            .iter()
+            .find_map(|t| t.route_table_id().map(str::to_string)))
+    }
+
+    async fn vpc_cidrs(&self, region: &str) -> Result<Vec<VpcCidrs>, ApiError> {
+        let _permit = self.permit().await;
+        let vpcs = self
+            .client(region)
+            .describe_vpcs()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| api_error(Api::DescribeVpcs, region, None, e))?;
+        Ok(vpcs.iter().filter_map(to_vpc_cidrs).collect())
+    }
+
+    async fn source_dest_check(&self, region: &str, eni_id: &str) -> Result<bool, ApiError> {
+        let _permit = self.permit().await;
+        let answer = self
+            .client(region)
+            .describe_network_interface_attribute()
+            .network_interface_id(eni_id)
+            .attribute(NetworkInterfaceAttribute::SourceDestCheck)
+            .send()
+            .await
+            .map_err(|e| {
+                api_error(
+                    Api::DescribeNetworkInterfaceAttribute,
+                    region,
+                    Some(eni_id),
+                    e,
+                )
+            })?;
+        // EC2 turns the check on for every new ENI; absent means unchanged.
+        Ok(answer
+            .source_dest_check()
+            .and_then(|v| v.value())
+            .unwrap_or(true))
+    }
+
     async fn replace_vip_route(
         &self,
         r: &Replacement,
@@ -379,6 +513,12 @@ impl Ec2 for SdkEc2 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_provider_name_is_read_and_secrets_are_not() {
+        let creds = Credentials::new("AKID", "secret", None, None, "Environment");
+        assert_eq!(provider_name(&creds), "Environment");
+    }
 
     #[test]
     fn access_errors_are_denials_and_5xx_is_overload() {

@@ -3,7 +3,8 @@
 use super::*;
 use crate::ec2::{Api, ApiErrorKind};
 use crate::topology::{
-    LocalNode, Peering, PeeringSide, TgwRouteTable, TgwVipRoute, VpcAttachment, VpcRouteTable,
+    LocalNode, Peering, PeeringSide, RemoteRegion, TgwRouteTable, TgwVipRoute, VpcAttachment,
+    VpcRouteTable,
 };
 
 const EAST: &str = "us-east-1";
@@ -26,7 +27,7 @@ fn att(id: &str, tgw: &str, vpc: &str) -> VpcAttachment {
     }
 }
 
-fn tgw_table(id: &str, tgw: &str, target: Option<Target>) -> TgwTableFacts {
+pub(crate) fn tgw_table(id: &str, tgw: &str, target: Option<Target>) -> TgwTableFacts {
     TgwTableFacts {
         table: TgwRouteTable {
             id: id.into(),
@@ -51,7 +52,7 @@ fn attach(id: &str) -> Target {
 
 /// node1 (vpc-n1, us-east-1) and node2 (vpc-n2, us-west-2), a client VPC on
 /// each side, one TGW per region, peered; every route pointing for node2.
-fn two_region() -> Topology {
+pub(crate) fn two_region() -> Topology {
     let east = RegionFacts {
         region: EAST.into(),
         vpc_tables: Ok(vec![
@@ -109,7 +110,7 @@ fn two_region() -> Topology {
     }
 }
 
-fn remote_mut(topo: &mut Topology) -> &mut RegionFacts {
+pub(crate) fn remote_mut(topo: &mut Topology) -> &mut RegionFacts {
     match &mut topo.remotes[0] {
         RemoteRegion::Observed(f) => f,
         RemoteRegion::Unreachable { .. } => unreachable!("fixture has an observed remote"),
@@ -130,7 +131,7 @@ fn desired_of(plan: &Plan, table: &str) -> (Hop, Target) {
 }
 
 /// Applies every replacement to the topology, as EC2 would.
-fn apply(topo: &mut Topology, plan: &Plan) {
+pub(crate) fn apply(topo: &mut Topology, plan: &Plan) {
     for r in plan.replacements() {
         let mut regions: Vec<&mut RegionFacts> = vec![&mut topo.local];
         for remote in &mut topo.remotes {
@@ -297,7 +298,7 @@ fn an_unreachable_remote_region_is_skipped_with_127033_and_does_not_fail() {
     assert_eq!(plan.replacements().count(), 3);
 }
 
-fn denied(api: Api, region: &str) -> ApiError {
+pub(crate) fn denied(api: Api, region: &str) -> ApiError {
     ApiError {
         api,
         region: region.into(),

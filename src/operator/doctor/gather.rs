@@ -1,0 +1,140 @@
+//! The imperative half of doctor: every probe, run concurrently where they
+//! do not depend on each other, collected into [`DoctorFacts`].
+
+use std::net::Ipv4Addr;
+use std::time::{Instant, SystemTime};
+
+use futures_util::future::join_all;
+
+use super::{DoctorFacts, DryRun, Ec2Facts, EndpointProbe, iam};
+use crate::ec2::sdk::SdkEc2;
+use crate::ec2::{ApiError, Ec2, Replacement};
+use crate::imds::Imds;
+use crate::interfaces;
+use crate::invocation::Target;
+use crate::operator::{output, render, status};
+use crate::run::{connect, observe, vip_of};
+use crate::settings::Settings;
+use crate::topology::{LocalNode, VpcCidrs};
+
+/// doctor, start to finish: exit 0 unless a check failed.
+pub async fn run(target: &Target, settings: &Settings, json: bool) -> u8 {
+    let facts = facts(vip_of(target), settings).await;
+    let report = super::report(&facts);
+    output(json, &report, render::doctor, report.ok)
+}
+
+pub async fn facts<'s>(
+    vip: Result<Ipv4Addr, crate::catalog::Message>,
+    settings: &'s Settings,
+) -> DoctorFacts<'s> {
+    let imds = Imds::from_env(settings.imds_timeout.value);
+    let token = imds.probe_token().await;
+    let listed = interfaces::list();
+    let interface = vip
+        .as_ref()
+        .ok()
+        .and_then(|v| interfaces::holding(&listed, *v))
+        .map(|i| i.name.clone());
+    let node = match &token {
+        // Without a VIP, the primary interface still tells who we are.
+        Ok(_) => Some(
+            imds.local_node(*vip.as_ref().unwrap_or(&Ipv4Addr::UNSPECIFIED), &listed)
+                .await,
+        ),
+        Err(_) => None,
+    };
+    let mut facts = DoctorFacts {
+        settings,
+        proxy_problem: None,
+        imds_endpoint: imds.endpoint().to_string(),
+        token,
+        node: node.clone(),
+        interface,
+        credentials: None,
+        ec2: None,
+        now: SystemTime::now(),
+        vip,
+    };
+    let Some(Ok(node)) = node else {
+        return facts;
+    };
+    let (ec2, proxy_problem) = connect(settings, &node.region).await;
+    facts.proxy_problem = proxy_problem;
+    let (credentials, ec2_facts) = tokio::join!(ec2.credentials(), async {
+        match &facts.vip {
+            Ok(vip) => Some(ec2_facts(&ec2, node, *vip, settings).await),
+            Err(_) => None,
+        }
+    });
+    facts.credentials = Some(credentials);
+    facts.ec2 = ec2_facts;
+    facts
+}
+
+async fn ec2_facts(ec2: &SdkEc2, node: LocalNode, vip: Ipv4Addr, settings: &Settings) -> Ec2Facts {
+    let (topology, plan) = observe(ec2, node, vip, settings).await;
+    let mut regions = vec![topology.node.region.clone()];
+    if let Some(local) = topology.local_tgw() {
+        for peer in topology.peers(&local.tgw_id) {
+            if !regions.contains(&peer.region) {
+                regions.push(peer.region);
+            }
+        }
+    }
+    let node = &topology.node;
+    let main = async {
+        if status::needs_main_table(&topology) {
+            Some(ec2.main_route_table(&node.region, &node.vpc_id).await)
+        } else {
+            None
+        }
+    };
+    let (main, endpoints, dry_runs, vpc_cidrs, source_dest_check) = tokio::join!(
+        main,
+        join_all(regions.iter().map(|r| endpoint(ec2, r))),
+        join_all(
+            iam::dry_run_targets(&plan)
+                .into_iter()
+                .map(|(api, check)| async move {
+                    let replacement = Replacement {
+                        region: check.region.clone(),
+                        table_id: check.table_id.clone(),
+                        target: check.desired.clone(),
+                    };
+                    DryRun {
+                        api,
+                        region: check.region.clone(),
+                        table_id: check.table_id.clone(),
+                        result: ec2.replace_vip_route(&replacement, vip, true).await,
+                    }
+                })
+        ),
+        join_all(regions.iter().map(|r| cidrs(ec2, r))),
+        ec2.source_dest_check(&node.region, &node.eni_id),
+    );
+    let status = status::report(&topology, &plan, None, main);
+    Ec2Facts {
+        topology,
+        plan,
+        status,
+        endpoints,
+        dry_runs,
+        vpc_cidrs,
+        source_dest_check,
+    }
+}
+
+async fn endpoint(ec2: &SdkEc2, region: &str) -> EndpointProbe {
+    let started = Instant::now();
+    let result = ec2.transit_gateways(region).await.map(drop);
+    EndpointProbe {
+        region: region.to_string(),
+        elapsed: started.elapsed(),
+        result,
+    }
+}
+
+async fn cidrs(ec2: &SdkEc2, region: &str) -> (String, Result<Vec<VpcCidrs>, ApiError>) {
+    (region.to_string(), ec2.vpc_cidrs(region).await)
+}

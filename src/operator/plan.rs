@@ -1,0 +1,134 @@
+//! `plan` and `restore --dry-run`: the replacements restore would make, and,
+//! after a real `restore --json`, the same replacements with their outcomes.
+//! Both documents list replacements through [`ReplacementView`] so an
+//! operator can diff what was planned against what was done.
+
+use serde::Serialize;
+
+use super::json::{FindingView, NodeView, SCHEMA_VERSION};
+use crate::executor::Applied;
+use crate::planner::{Hop, Plan, RouteCheck};
+use crate::report::{self, Fate};
+
+/// One route restore rewrites.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReplacementView {
+    pub region: String,
+    pub hop: Hop,
+    pub table_id: String,
+    pub owner: String,
+    pub from: String,
+    pub to: String,
+}
+
+impl ReplacementView {
+    pub fn of(c: &RouteCheck) -> ReplacementView {
+        ReplacementView {
+            region: c.region.clone(),
+            hop: c.hop,
+            table_id: c.table_id.clone(),
+            owner: c.owner.clone(),
+            from: c.current.to_string(),
+            to: c.desired.to_string(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PlanReport {
+    pub kind: &'static str,
+    pub schema_version: u32,
+    pub vip: String,
+    pub node: NodeView,
+    /// False when restore would exit 1 even if every replacement succeeded.
+    pub ok: bool,
+    pub replacements: Vec<ReplacementView>,
+    /// Regions whose routes could not be seen, so are not planned.
+    pub unreachable_regions: Vec<String>,
+    pub findings: Vec<FindingView>,
+}
+
+pub fn report(vip: String, node: NodeView, plan: &Plan) -> PlanReport {
+    PlanReport {
+        kind: "plan",
+        schema_version: SCHEMA_VERSION,
+        vip,
+        node,
+        ok: !plan.findings.iter().any(|f| f.fails_restore),
+        replacements: plan.replacements().map(ReplacementView::of).collect(),
+        unreachable_regions: plan.unreachable_regions.clone(),
+        findings: FindingView::all(&plan.findings),
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Replaced,
+    /// Its region did not answer; the next restore or recover converges it.
+    Skipped,
+    Failed,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OutcomeView {
+    pub table_id: String,
+    pub outcome: Outcome,
+    pub error: Option<String>,
+}
+
+/// What `restore --json` prints once the replacements are done.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RestoreReport {
+    pub kind: &'static str,
+    pub schema_version: u32,
+    pub vip: String,
+    pub node: NodeView,
+    /// The run's exit status: true means exit 0.
+    pub ok: bool,
+    /// Exactly the `replacements` that `plan` showed for the same routes.
+    pub replacements: Vec<ReplacementView>,
+    /// One per replacement, in the same order.
+    pub outcomes: Vec<OutcomeView>,
+    pub unreachable_regions: Vec<String>,
+    pub findings: Vec<FindingView>,
+}
+
+pub fn restore_report(
+    planned: PlanReport,
+    results: &[(&RouteCheck, Applied)],
+    local_region: &str,
+    ok: bool,
+) -> RestoreReport {
+    let outcomes = results
+        .iter()
+        .map(|(check, applied)| {
+            let outcome = match report::fate(check, applied, local_region) {
+                Fate::Replaced => Outcome::Replaced,
+                Fate::Skipped => Outcome::Skipped,
+                Fate::Failed => Outcome::Failed,
+            };
+            let error = match applied {
+                Applied::Replaced => None,
+                Applied::TimedOut => Some("no answer before the region's deadline".into()),
+                Applied::Failed(err) => Some(crate::ec2::detail_of(err)),
+            };
+            OutcomeView {
+                table_id: check.table_id.clone(),
+                outcome,
+                error,
+            }
+        })
+        .collect();
+    RestoreReport {
+        kind: "restore",
+        schema_version: SCHEMA_VERSION,
+        vip: planned.vip,
+        node: planned.node,
+        ok,
+        replacements: planned.replacements,
+        outcomes,
+        unreachable_regions: planned.unreachable_regions,
+        findings: planned.findings,
+    }
+}
