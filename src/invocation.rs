@@ -260,6 +260,35 @@ mod tests {
     }
 
     #[test]
+    fn operator_commands_parse_even_from_a_lifekeeper_copy() {
+        let cli = Cli::try_parse_from(with_implied_action(args(&[
+            "/a/!restore/tag",
+            "status",
+            "--ip",
+            "10.0.0.100",
+            "--json",
+        ])))
+        .unwrap();
+        let Command::Status(inspect) = cli.command else {
+            panic!("not status: {:?}", cli.command);
+        };
+        assert!(inspect.json);
+        assert_eq!(inspect.target.ip.as_deref(), Some("10.0.0.100"));
+    }
+
+    #[test]
+    fn restore_takes_dry_run_and_json_but_lifekeeper_never_passes_them() {
+        let Action::Restore(r) = parsed(&["x", "restore", "--dry-run", "--json", "-t", "t"]) else {
+            panic!("not restore");
+        };
+        assert!(r.dry_run && r.json);
+        let Action::Restore(r) = parsed(&["/lk/!restore/t", "-t", "t", "-i", "1"]) else {
+            panic!("not restore");
+        };
+        assert!(!r.dry_run && !r.json);
+    }
+
+    #[test]
     fn no_action_at_all_is_a_usage_error() {
         let err = Cli::try_parse_from(with_implied_action(args(&[
             "/usr/bin/tgw_generic_rk",

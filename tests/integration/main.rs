@@ -5,4 +5,5 @@ mod util;
 
 mod failures;
 mod invocation;
+mod operator;
 mod switchover;
