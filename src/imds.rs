@@ -241,6 +241,7 @@ impl Imds {
             region,
             vpc_id: vpc_id.ok_or_else(|| Message::NoVpcId { mac: mac.clone() })?,
             eni_id: eni_id.ok_or_else(|| Message::NoEniId { mac: mac.clone() })?,
+            mac,
         })
     }
 }

@@ -9,12 +9,13 @@ use clap::Parser;
 use crate::catalog::Message;
 use crate::ec2::sdk::SdkEc2;
 use crate::ec2::sdk_config;
+use crate::executor::Applied;
 use crate::imds::Imds;
 use crate::invocation::{Action, ActionKind, Cli, Command, Target, VipSource, with_implied_action};
 use crate::logging::{self, emit};
 use crate::operator::json::NodeView;
 use crate::operator::{self, Report};
-use crate::planner::{self, Plan};
+use crate::planner::{self, Plan, RouteCheck};
 use crate::report::{self, Tally};
 use crate::settings::Settings;
 use crate::topology::{LocalNode, Topology};
@@ -187,23 +188,46 @@ async fn switchover(
     let ok = match kind {
         ActionKind::QuickCheck => quick_check(&plan, vip),
         _ => {
-            let deadline = settings.remote_deadline();
-            let results = executor::apply(&ec2, &plan, vip, &local_region, deadline).await;
-            let (messages, failed) = report::applied(&results, vip, &local_region);
-            messages.iter().for_each(emit);
-            tally.add_applied(&results, &local_region);
-            let ok = !failed && !plan.findings.iter().any(|f| f.fails_restore);
+            let applied = apply(&ec2, &plan, vip, &local_region, settings).await;
+            tally.add_applied(&applied.results, &local_region);
             if json {
                 let planned = operator::plan::report(vip.to_string(), node_view, &plan);
-                let done = operator::plan::restore_report(planned, &results, &local_region, ok);
+                let done = operator::plan::restore_report(
+                    planned,
+                    &applied.results,
+                    &local_region,
+                    applied.ok,
+                );
                 operator::render::print(&operator::json::to_text(&done));
             }
-            ok
+            applied.ok
         }
     };
     tally.calls = ec2.calls();
     emit(&tally.summary(kind.name(), vip, started.elapsed(), ok));
     if ok { EXIT_OK } else { EXIT_FAILED }
+}
+
+struct Done<'p> {
+    results: Vec<(&'p RouteCheck, Applied)>,
+    ok: bool,
+}
+
+/// Restore's and recover's work: every replacement, logged; ok unless one
+/// failed or a finding forbids success.
+async fn apply<'p>(
+    ec2: &SdkEc2,
+    plan: &'p Plan,
+    vip: Ipv4Addr,
+    local_region: &str,
+    settings: &Settings,
+) -> Done<'p> {
+    let deadline = settings.remote_deadline();
+    let results = executor::apply(ec2, plan, vip, local_region, deadline).await;
+    let (messages, failed) = report::applied(&results, vip, local_region);
+    messages.iter().for_each(emit);
+    let ok = !failed && !plan.findings.iter().any(|f| f.fails_restore);
+    Done { results, ok }
 }
 
 /// Healthy unless a route was seen pointing the wrong way: an API that is

@@ -112,6 +112,8 @@ pub struct LocalNode {
     pub region: String,
     pub vpc_id: String,
     pub eni_id: String,
+    /// The MAC IMDS knows the ENI by (for operators matching it to an interface).
+    pub mac: String,
 }
 
 /// What was learned about one region.

@@ -15,11 +15,13 @@ use std::net::Ipv4Addr;
 use serde::Serialize;
 
 use crate::ec2::Ec2;
+use crate::ec2::sdk::SdkEc2;
 use crate::imds::Imds;
 use crate::invocation::Target;
 use crate::logging::{self, emit};
 use crate::run::{EXIT_FAILED, EXIT_OK, block_on, connect, locate, observe, vip_of};
 use crate::settings::Settings;
+use crate::topology::LocalNode;
 use json::NodeView;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,16 +72,28 @@ pub(crate) fn output<T: Serialize>(
     if ok { EXIT_OK } else { EXIT_FAILED }
 }
 
-async fn status(vip: Ipv4Addr, settings: &Settings, json: bool) -> u8 {
+/// This node and its EC2 door; `None` (already logged) when IMDS cannot say who we are.
+async fn located(
+    vip: Ipv4Addr,
+    settings: &Settings,
+) -> Option<(SdkEc2, LocalNode, Option<String>)> {
     let imds = Imds::from_env(settings.imds_timeout.value);
-    let (node, interface) = match locate(&imds, vip).await {
-        Ok(found) => found,
+    match locate(&imds, vip).await {
+        Ok((node, interface)) => {
+            let (ec2, _) = connect(settings, &node.region).await;
+            Some((ec2, node, interface))
+        }
         Err(message) => {
             emit(&message);
-            return EXIT_FAILED;
+            None
         }
+    }
+}
+
+async fn status(vip: Ipv4Addr, settings: &Settings, json: bool) -> u8 {
+    let Some((ec2, node, interface)) = located(vip, settings).await else {
+        return EXIT_FAILED;
     };
-    let (ec2, _) = connect(settings, &node.region).await;
     let (topology, plan) = observe(&ec2, node, vip, settings).await;
     let main = if status::needs_main_table(&topology) {
         let node = &topology.node;
@@ -92,15 +106,9 @@ async fn status(vip: Ipv4Addr, settings: &Settings, json: bool) -> u8 {
 }
 
 async fn plan(vip: Ipv4Addr, settings: &Settings, json: bool) -> u8 {
-    let imds = Imds::from_env(settings.imds_timeout.value);
-    let (node, interface) = match locate(&imds, vip).await {
-        Ok(found) => found,
-        Err(message) => {
-            emit(&message);
-            return EXIT_FAILED;
-        }
+    let Some((ec2, node, interface)) = located(vip, settings).await else {
+        return EXIT_FAILED;
     };
-    let (ec2, _) = connect(settings, &node.region).await;
     let view = NodeView::new(&node, interface);
     let (_, plan) = observe(&ec2, node, vip, settings).await;
     let report = plan::report(vip.to_string(), view, &plan);

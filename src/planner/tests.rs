@@ -93,6 +93,7 @@ pub(crate) fn two_region() -> Topology {
             region: EAST.into(),
             vpc_id: "vpc-n1".into(),
             eni_id: "eni-n1".into(),
+            mac: "0e:00:00:00:00:01".into(),
         },
         local: east,
         peerings: Ok(vec![Peering {
@@ -214,6 +215,7 @@ fn the_other_node_plans_the_mirror_image() {
         region: WEST.into(),
         vpc_id: "vpc-n2".into(),
         eni_id: "eni-n2".into(),
+        mac: "0e:00:00:00:00:02".into(),
     };
     let plan = plan(&topo);
     assert_eq!(desired_of(&plan, "rtb-n2a").1, eni("eni-n2"));

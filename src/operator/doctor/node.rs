@@ -47,7 +47,10 @@ fn identity_check(f: &DoctorFacts<'_>) -> Check {
         Some(Ok(n)) => Check::new(
             id,
             CheckStatus::Pass,
-            format!("region {}, VPC {}, ENI {}", n.region, n.vpc_id, n.eni_id),
+            format!(
+                "region {}, VPC {}, ENI {} (MAC {})",
+                n.region, n.vpc_id, n.eni_id, n.mac
+            ),
         ),
         Some(Err(m)) => Check::new(id, CheckStatus::Fail, format!("{} {m}", m.code()))
             .fix("check the metadata items above with: curl -H \"X-aws-ec2-metadata-token: $TOKEN\" http://169.254.169.254/latest/meta-data/"),
