@@ -22,6 +22,8 @@ enum Case {
     RestoreAllWrong,
     RestoreAlreadyRight,
     QuickCheckHealthy,
+    StatusHealthy,
+    DoctorHealthy,
     Remove,
 }
 
@@ -31,6 +33,8 @@ impl Case {
             Case::RestoreAllWrong => "restore, all wrong",
             Case::RestoreAlreadyRight => "restore, already right",
             Case::QuickCheckHealthy => "quickCheck, healthy",
+            Case::StatusHealthy => "status, healthy",
+            Case::DoctorHealthy => "doctor, healthy",
             Case::Remove => "remove",
         }
     }
@@ -39,6 +43,8 @@ impl Case {
         match self {
             Case::RestoreAllWrong | Case::RestoreAlreadyRight => "restore",
             Case::QuickCheckHealthy => "quickCheck",
+            Case::StatusHealthy => "status",
+            Case::DoctorHealthy => "doctor",
             Case::Remove => "remove",
         }
     }
@@ -79,6 +85,8 @@ fn main() {
             Case::RestoreAllWrong,
             Case::RestoreAlreadyRight,
             Case::QuickCheckHealthy,
+            Case::StatusHealthy,
+            Case::DoctorHealthy,
             Case::Remove,
         ] {
             for concurrency in ["16", "1"] {
@@ -155,7 +163,11 @@ fn critical_path(topo: &Topology, case: Case) -> Duration {
     match case {
         Case::Remove => Duration::ZERO,
         Case::RestoreAllWrong => LOCAL_LATENCY + 3 * far,
-        Case::RestoreAlreadyRight | Case::QuickCheckHealthy => LOCAL_LATENCY + 2 * far,
+        Case::RestoreAlreadyRight | Case::QuickCheckHealthy | Case::StatusHealthy => {
+            LOCAL_LATENCY + 2 * far
+        }
+        // After discovery, one more round of probes (endpoint, DryRun, VPCs).
+        Case::DoctorHealthy => LOCAL_LATENCY + 3 * far,
     }
 }
 

@@ -42,6 +42,8 @@ pub struct PlanReport {
     pub node: NodeView,
     /// False when restore would exit 1 even if every replacement succeeded.
     pub ok: bool,
+    /// VIP routes found, whether or not they need replacing.
+    pub routes_seen: usize,
     pub replacements: Vec<ReplacementView>,
     /// Regions whose routes could not be seen, so are not planned.
     pub unreachable_regions: Vec<String>,
@@ -55,6 +57,7 @@ pub fn report(vip: String, node: NodeView, plan: &Plan) -> PlanReport {
         vip,
         node,
         ok: !plan.findings.iter().any(|f| f.fails_restore),
+        routes_seen: plan.checks.len(),
         replacements: plan.replacements().map(ReplacementView::of).collect(),
         unreachable_regions: plan.unreachable_regions.clone(),
         findings: FindingView::all(&plan.findings),
@@ -86,6 +89,7 @@ pub struct RestoreReport {
     pub node: NodeView,
     /// The run's exit status: true means exit 0.
     pub ok: bool,
+    pub routes_seen: usize,
     /// Exactly the `replacements` that `plan` showed for the same routes.
     pub replacements: Vec<ReplacementView>,
     /// One per replacement, in the same order.
@@ -126,6 +130,7 @@ pub fn restore_report(
         vip: planned.vip,
         node: planned.node,
         ok,
+        routes_seen: planned.routes_seen,
         replacements: planned.replacements,
         outcomes,
         unreachable_regions: planned.unreachable_regions,

@@ -192,8 +192,14 @@ pub fn plan(r: &PlanReport) -> String {
         n.region,
         if count == 1 { "" } else { "s" }
     );
-    if count == 0 {
-        out.push_str("  none: every VIP route it can see already points toward this node\n");
+    if count == 0 && r.routes_seen == 0 {
+        out.push_str("  none: no VIP route was found to replace (see the findings)\n");
+    } else if count == 0 {
+        let _ = writeln!(
+            out,
+            "  none: all {} VIP routes already point toward this node",
+            r.routes_seen
+        );
     } else {
         out.push('\n');
         let rows: Vec<Vec<Cell>> = r

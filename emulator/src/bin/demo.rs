@@ -24,8 +24,22 @@ fn demo() -> Result<(), String> {
     let emu = Emulator::start(Topology::two_region()).map_err(|e| e.to_string())?;
     introduce(&emu);
     let untouchable = other_routes(&emu);
+    show(
+        &emu,
+        &bin,
+        "node1",
+        "plan",
+        "[0] plan on node1: what restore will change",
+    )?;
     switch_to(&emu, &bin, "node1", 1)?;
     switch_to(&emu, &bin, "node2", 3)?;
+    show(
+        &emu,
+        &bin,
+        "node2",
+        "status",
+        "[5] status on node2: every VIP route",
+    )?;
     if other_routes(&emu) != untouchable {
         return Err("a route other than the VIP's changed".into());
     }
@@ -100,7 +114,7 @@ fn switch_to(emu: &Emulator, bin: &PathBuf, node: &str, step: usize) -> Result<(
     let run = run_tool(emu, bin, node, "restore")?;
     println!(
         "\n[{step}] restore on {node}: exit {}, {:.2} s",
-        run.0,
+        run.code,
         started.elapsed().as_secs_f64()
     );
     for (table, after) in vip_routes(emu) {
@@ -116,28 +130,50 @@ fn switch_to(emu: &Emulator, bin: &PathBuf, node: &str, step: usize) -> Result<(
             );
         }
     }
-    if let Some(summary) = run.1.lines().find(|l| l.contains(":127101:")) {
+    if let Some(summary) = run.stderr.lines().find(|l| l.contains(":127101:")) {
         println!(
             "    {}",
             summary.rsplit(":127101:").next().unwrap_or(summary)
         );
     }
     let wrong = oracle::mismatches(&emu.topology(), node, &format!("{REFERENCE_VIP}/32"));
-    if run.0 != 0 || !wrong.is_empty() {
+    if run.code != 0 || !wrong.is_empty() {
         return Err(format!(
             "restore on {node} did not converge: {wrong:?}\n{}",
-            run.1
+            run.stderr
         ));
     }
     let check = run_tool(emu, bin, node, "quickCheck")?;
     println!(
         "[{}] quickCheck on {node}: exit {} ({})",
         step + 1,
-        check.0,
-        healthy(check.0)
+        check.code,
+        healthy(check.code)
     );
-    if check.0 != 0 {
-        return Err(format!("quickCheck on {node} failed:\n{}", check.1));
+    if check.code != 0 {
+        return Err(format!("quickCheck on {node} failed:\n{}", check.stderr));
+    }
+    Ok(())
+}
+
+/// Runs a read-only operator command and prints its report, indented.
+fn show(
+    emu: &Emulator,
+    bin: &PathBuf,
+    node: &str,
+    command: &str,
+    title: &str,
+) -> Result<(), String> {
+    let run = run_tool(emu, bin, node, command)?;
+    println!("\n{title}");
+    for line in run.stdout.lines() {
+        println!("{}", format!("    {line}").trim_end());
+    }
+    if run.code != 0 {
+        return Err(format!(
+            "{command} on {node} exited {}:\n{}",
+            run.code, run.stderr
+        ));
     }
     Ok(())
 }
@@ -146,13 +182,14 @@ fn healthy(code: i32) -> &'static str {
     if code == 0 { "healthy" } else { "routes wrong" }
 }
 
+struct Ran {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
 /// Runs the tool as an operator would by hand, with the emulator's endpoints.
-fn run_tool(
-    emu: &Emulator,
-    bin: &PathBuf,
-    node: &str,
-    action: &str,
-) -> Result<(i32, String), String> {
+fn run_tool(emu: &Emulator, bin: &PathBuf, node: &str, action: &str) -> Result<Ran, String> {
     let out = Command::new(bin)
         .args([action, "--ip", REFERENCE_VIP])
         .env_clear()
@@ -162,8 +199,9 @@ fn run_tool(
         .env("TGW_RK_SYSLOG_SOCKET", "/nonexistent/log")
         .output()
         .map_err(|e| format!("cannot run {}: {e}", bin.display()))?;
-    Ok((
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    ))
+    Ok(Ran {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    })
 }
