@@ -120,9 +120,14 @@ pub fn report(
 ) -> StatusReport {
     let mut findings = FindingView::all(&plan.findings);
     let mut routes: Vec<RouteRow> = plan.checks.iter().map(row_of_check).collect();
+    // A main table we could not look up leaves a MISSING route possible.
+    let mut unsure = false;
     match main {
         Some(Ok(Some(table_id))) => routes.push(missing_main(topo, table_id)),
-        Some(Err(err)) => findings.push(main_lookup_failed(&err)),
+        Some(Err(err)) => {
+            unsure = true;
+            findings.push(main_lookup_failed(&err));
+        }
         Some(Ok(None)) | None => {}
     }
     routes.extend(missing_tgw_routes(topo));
@@ -130,8 +135,7 @@ pub fn report(
     routes.sort_by(|a, b| {
         (a.hop, &a.region, &a.owner, &a.table_id).cmp(&(b.hop, &b.region, &b.owner, &b.table_id))
     });
-    let blocked =
-        plan.findings.iter().any(|f| f.fails_restore) || findings.len() > plan.findings.len();
+    let blocked = unsure || plan.findings.iter().any(|f| f.fails_restore);
     StatusReport {
         kind: "status",
         schema_version: SCHEMA_VERSION,
