@@ -2,18 +2,39 @@
 //! `status` shows, so the two commands can never disagree.
 
 use super::{Check, CheckStatus, Ec2Facts};
+use crate::ec2::ApiError;
 use crate::operator::status::{RouteRow, RouteState, StatusReport};
 use crate::planner::Hop;
 
 pub fn checks(ec2: &Ec2Facts) -> Vec<Check> {
     let s = &ec2.status;
+    let local = &ec2.topology.local;
     vec![
-        local_vpc(s),
-        local_tgw(s),
+        unseen("routes.local-vpc", "route tables", &local.vpc_tables)
+            .unwrap_or_else(|| local_vpc(s)),
+        unseen("routes.local-tgw", "TGW attachments", &local.attachments)
+            .unwrap_or_else(|| local_tgw(s)),
         peered_tgws(s),
         propagated(s),
         restore_would(ec2),
     ]
+}
+
+/// A lookup that failed says nothing about the routes: say so instead of
+/// reporting them absent (the IAM or endpoint checks name the cause).
+fn unseen<T>(id: &str, what: &str, lookup: &Result<T, ApiError>) -> Option<Check> {
+    let err = lookup.as_ref().err()?;
+    Some(
+        Check::new(
+            id,
+            CheckStatus::Warn,
+            format!(
+                "not checked: the local {what} could not be read ({})",
+                err.code()
+            ),
+        )
+        .fix("fix the failing iam.* or endpoint.* check above, then run doctor again"),
+    )
 }
 
 fn rows(s: &StatusReport, hop: Hop) -> Vec<&RouteRow> {

@@ -248,3 +248,20 @@ fn dry_runs_try_one_table_per_region_and_action() {
         ]
     );
 }
+
+#[test]
+fn a_denied_lookup_makes_route_checks_unknown_not_absent() {
+    let s = settings(&[]);
+    let mut ec2 = ok_ec2();
+    ec2.topology.local.vpc_tables = Err(denied(Api::DescribeRouteTables, "us-east-1"));
+    ec2.plan = planner::plan(&ec2.topology);
+    ec2.status = status::report(&ec2.topology, &ec2.plan, None, None);
+    let r = report(&facts(&s, Some(ec2)));
+    assert_eq!(
+        check(&r, "iam.DescribeRouteTables").status,
+        CheckStatus::Fail
+    );
+    let routes = check(&r, "routes.local-vpc");
+    assert_eq!(routes.status, CheckStatus::Warn, "{routes:#?}");
+    assert!(routes.summary.contains("UnauthorizedOperation"));
+}
