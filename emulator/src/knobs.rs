@@ -28,6 +28,8 @@ pub enum ImdsFault {
     EmptyBody,
     /// 500 (any request).
     ServerError,
+    /// 500 on metadata GETs only: the token is issued, the item is not.
+    ItemServerError,
     /// 403 on the token PUT.
     TokenRefused,
     /// 200 with an empty token on the token PUT.
@@ -41,7 +43,7 @@ impl ImdsFault {
         match self {
             ImdsFault::None => false,
             ImdsFault::Hang | ImdsFault::ServerError => true,
-            ImdsFault::EmptyBody => !is_token_put,
+            ImdsFault::EmptyBody | ImdsFault::ItemServerError => !is_token_put,
             ImdsFault::TokenRefused | ImdsFault::EmptyToken => is_token_put,
         }
     }

@@ -214,7 +214,7 @@ async fn fault_reply(
             (!released).then(|| reply(504, ""))
         }
         ImdsFault::EmptyBody => Some(reply(200, "")),
-        ImdsFault::ServerError => Some(reply(500, "")),
+        ImdsFault::ServerError | ImdsFault::ItemServerError => Some(reply(500, "")),
         ImdsFault::TokenRefused => Some(reply(403, "")),
         ImdsFault::EmptyToken => {
             let mut response = reply(200, "");

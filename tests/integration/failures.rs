@@ -293,6 +293,7 @@ fn transient_imds_failures_are_retried_with_their_warnings() {
     for (fault, code) in [
         (ImdsFault::EmptyBody, 127034),
         (ImdsFault::ServerError, 127038),
+        (ImdsFault::ItemServerError, 127041),
         (ImdsFault::TokenRefused, 127038),
         (ImdsFault::EmptyToken, 127039),
     ] {
