@@ -53,7 +53,7 @@ fn identity_check(f: &DoctorFacts<'_>) -> Check {
             ),
         ),
         Some(Err(m)) => Check::new(id, CheckStatus::Fail, format!("{} {m}", m.code()))
-            .fix("check the metadata items above with: curl -H \"X-aws-ec2-metadata-token: $TOKEN\" http://169.254.169.254/latest/meta-data/"),
+            .fix("the warnings on stderr name the metadata item that failed; each ENI must be listed under meta-data/network/interfaces/macs/"),
     }
 }
 
