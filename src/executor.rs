@@ -7,7 +7,7 @@ use std::time::Duration;
 use futures_util::future::join_all;
 use tokio::time::Instant;
 
-use crate::ec2::{ApiError, Ec2, Replacement};
+use crate::ec2::{ApiError, Ec2};
 use crate::planner::{Plan, RouteCheck};
 
 /// What became of one replacement.
@@ -29,11 +29,7 @@ pub async fn apply<'p, E: Ec2>(
 ) -> Vec<(&'p RouteCheck, Applied)> {
     let start = Instant::now();
     let work = plan.replacements().map(|check| async move {
-        let replacement = Replacement {
-            region: check.region.clone(),
-            table_id: check.table_id.clone(),
-            target: check.desired.clone(),
-        };
+        let replacement = check.replacement();
         let call = ec2.replace_vip_route(&replacement, vip, false);
         let result = if check.region == local_region {
             call.await

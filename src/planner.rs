@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use crate::catalog::Message;
-use crate::ec2::{self, ApiError};
+use crate::ec2::{self, ApiError, Replacement};
 use crate::topology::{
     LocalTgw, PeeredTgw, RegionFacts, Target, TgwTableFacts, Topology, choose_local_tgw,
     peered_tgws,
@@ -117,6 +117,17 @@ pub struct Plan {
     pub findings: Vec<Finding>,
     /// Regions whose work was skipped because they did not answer.
     pub unreachable_regions: Vec<String>,
+}
+
+impl RouteCheck {
+    /// The write that makes this route point where it must.
+    pub fn replacement(&self) -> Replacement {
+        Replacement {
+            region: self.region.clone(),
+            table_id: self.table_id.clone(),
+            target: self.desired.clone(),
+        }
+    }
 }
 
 impl Plan {

@@ -21,7 +21,7 @@ use crate::invocation::Target;
 use crate::logging::{self, emit};
 use crate::run::{EXIT_FAILED, EXIT_OK, block_on, connect, locate, observe, vip_of};
 use crate::settings::Settings;
-use crate::topology::LocalNode;
+use crate::topology::{LocalNode, Topology};
 use json::NodeView;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,17 +90,22 @@ async fn located(
     }
 }
 
+/// The local VPC's main route table, looked up only when the VIP routes
+/// already seen do not include it (status and doctor, never restore).
+pub(crate) async fn main_table<E: Ec2>(ec2: &E, topology: &Topology) -> status::MainTable {
+    if !status::needs_main_table(topology) {
+        return None;
+    }
+    let node = &topology.node;
+    Some(ec2.main_route_table(&node.region, &node.vpc_id).await)
+}
+
 async fn status(vip: Ipv4Addr, settings: &Settings, json: bool) -> u8 {
     let Some((ec2, node, interface)) = located(vip, settings).await else {
         return EXIT_FAILED;
     };
     let (topology, plan) = observe(&ec2, node, vip, settings).await;
-    let main = if status::needs_main_table(&topology) {
-        let node = &topology.node;
-        Some(ec2.main_route_table(&node.region, &node.vpc_id).await)
-    } else {
-        None
-    };
+    let main = main_table(&ec2, &topology).await;
     let report = status::report(&topology, &plan, interface, main);
     output(json, &report, render::status, report.ok)
 }

@@ -8,11 +8,11 @@ use futures_util::future::join_all;
 
 use super::{DoctorFacts, DryRun, Ec2Facts, EndpointProbe, iam};
 use crate::ec2::sdk::SdkEc2;
-use crate::ec2::{ApiError, Ec2, Replacement};
+use crate::ec2::{ApiError, Ec2};
 use crate::imds::Imds;
 use crate::interfaces;
 use crate::invocation::Target;
-use crate::operator::{output, render, status};
+use crate::operator::{main_table, output, render, status};
 use crate::run::{connect, observe, vip_of};
 use crate::settings::Settings;
 use crate::topology::{LocalNode, VpcCidrs};
@@ -83,30 +83,18 @@ async fn ec2_facts(ec2: &SdkEc2, node: LocalNode, vip: Ipv4Addr, settings: &Sett
         }
     }
     let node = &topology.node;
-    let main = async {
-        if status::needs_main_table(&topology) {
-            Some(ec2.main_route_table(&node.region, &node.vpc_id).await)
-        } else {
-            None
-        }
-    };
     let (main, endpoints, dry_runs, vpc_cidrs, source_dest_check) = tokio::join!(
-        main,
+        main_table(ec2, &topology),
         join_all(regions.iter().map(|r| endpoint(ec2, r))),
         join_all(
             iam::dry_run_targets(&plan)
                 .into_iter()
                 .map(|(api, check)| async move {
-                    let replacement = Replacement {
-                        region: check.region.clone(),
-                        table_id: check.table_id.clone(),
-                        target: check.desired.clone(),
-                    };
                     DryRun {
                         api,
                         region: check.region.clone(),
                         table_id: check.table_id.clone(),
-                        result: ec2.replace_vip_route(&replacement, vip, true).await,
+                        result: ec2.replace_vip_route(&check.replacement(), vip, true).await,
                     }
                 })
         ),
