@@ -96,6 +96,7 @@ fn findings(out: &mut String, findings: &[FindingView]) {
 fn state_style(state: RouteState) -> Style {
     match state {
         RouteState::Ok => GOOD,
+        RouteState::LeftAlone => QUIET,
         RouteState::Propagated | RouteState::Unreachable => DOUBT,
         RouteState::Wrong | RouteState::Missing | RouteState::Blackhole => BAD,
     }
@@ -158,11 +159,7 @@ pub fn status(r: &StatusReport) -> String {
         &rows,
     );
     findings(&mut out, &r.findings);
-    let bad = r
-        .routes
-        .iter()
-        .filter(|x| x.state != RouteState::Ok)
-        .count();
+    let bad = r.routes.iter().filter(|x| !x.state.is_fine()).count();
     let verdict = if r.ok {
         styled("OK", GOOD)
     } else {

@@ -57,8 +57,13 @@ fn after_a_restore_everything_is_ok() {
 }
 
 #[test]
-fn tgw_tables_without_the_vip_route_are_missing_on_both_sides() {
+fn tgw_tables_without_the_vip_route_are_left_alone_on_both_sides() {
     let mut topo = two_region();
+    let plan = planner::plan(&topo);
+    apply(&mut topo, &plan);
+    if let Ok(tables) = &mut topo.local.vpc_tables {
+        tables[0].main = true;
+    }
     if let Ok(tables) = &mut topo.local.tgw_tables {
         tables.push(tgw_table("tgw-rtb-e2", "tgw-e", None));
     }
@@ -69,14 +74,34 @@ fn tgw_tables_without_the_vip_route_are_missing_on_both_sides() {
     let local = state_of(&r, "tgw-rtb-e2");
     assert_eq!(
         (local.state, local.desired.as_str()),
-        (RouteState::Missing, "att-n1")
+        (RouteState::LeftAlone, "att-n1")
     );
+    assert_eq!(local.detail.as_deref(), Some("no VIP route (left alone)"));
     let peered = state_of(&r, "tgw-rtb-w2");
     assert_eq!(
         (peered.state, peered.hop),
-        (RouteState::Missing, Hop::RemoteTgw)
+        (RouteState::LeftAlone, Hop::RemoteTgw)
     );
-    assert_eq!(peered.desired, "peer-ew");
+    // A segmented TGW is normal: every existing VIP route is right.
+    assert!(r.ok, "{:#?}", r.routes);
+    let json = serde_json::to_value(&r).unwrap();
+    assert!(json.to_string().contains("\"LEFT_ALONE\""));
+}
+
+#[test]
+fn a_local_tgw_with_no_vip_route_anywhere_is_missing() {
+    let mut topo = two_region();
+    if let Ok(tables) = &mut topo.local.tgw_tables {
+        *tables = vec![
+            tgw_table("tgw-rtb-e", "tgw-e", None),
+            tgw_table("tgw-rtb-e2", "tgw-e", None),
+        ];
+    }
+    let r = status(&topo, None);
+    for id in ["tgw-rtb-e", "tgw-rtb-e2"] {
+        assert_eq!(state_of(&r, id).state, RouteState::Missing);
+    }
+    assert!(!r.ok);
 }
 
 #[test]
