@@ -142,3 +142,45 @@ fn sigint_before_any_write_says_so_and_exits_130() {
     assert_eq!(line.len(), 1, "{}", run.stderr);
     assert!(line[0].contains("no route was replaced"), "{}", line[0]);
 }
+
+#[test]
+fn a_local_region_too_slow_for_the_bound_fails_restore_at_the_bound() {
+    // Twenty client route tables to fix, answered one page and one call at a
+    // time, each just inside the read timeout: every call succeeds, but the
+    // whole would take about 40 s against a bound of 18 s.
+    let mut topo = ec2_emulator::Topology::two_region();
+    for i in 0..20 {
+        topo.route_tables.push(ec2_emulator::RouteTable {
+            id: format!("rtb-01000000000001{i:03x}"),
+            vpc: "vpc-01000000000000011".into(),
+            main: false,
+            subnets: Vec::new(),
+            name: None,
+            routes: vec![ec2_emulator::VpcRoute {
+                destination: crate::util::vip_cidr(),
+                target: "igw-01000000000000011".into(),
+                state: Default::default(),
+            }],
+        });
+    }
+    let c = Cluster::start(topo);
+    let defaults = format!("{FAST}TGW_RK_CONCURRENCY=1\n");
+    c.set_defaults(&defaults);
+    c.emu.set_page_size(Some(1));
+    c.emu.set_latency(EAST, Duration::from_millis(800));
+    let started = Instant::now();
+    let run = c.lifekeeper("node1", "restore");
+    let took = started.elapsed();
+    let b = bound(&defaults);
+    assert!(
+        took < b.total() + MARGIN,
+        "took {took:?}, bound {:?}",
+        b.total()
+    );
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains("still running at the run's deadline"),
+        "{}",
+        run.stderr
+    );
+}
