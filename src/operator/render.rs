@@ -119,7 +119,15 @@ pub fn status(r: &StatusReport) -> String {
         Some(l) => {
             let _ = writeln!(out, "Local TGW: {} via {}", l.tgw_id, l.attachment_id);
         }
-        None => out.push_str("Local TGW: none found\n"),
+        None => match &t.local_tgw_unknown {
+            Some(code) => {
+                let _ = writeln!(
+                    out,
+                    "Local TGW: unknown, the attachment lookup failed ({code})"
+                );
+            }
+            None => out.push_str("Local TGW: none found\n"),
+        },
     }
     for p in &t.peerings {
         let _ = writeln!(

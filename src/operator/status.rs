@@ -93,6 +93,10 @@ pub struct LocalTgwView {
 pub struct TopologyView {
     pub node: NodeView,
     pub local_tgw: Option<LocalTgwView>,
+    /// Why `local_tgw` is unknown rather than absent (its lookup failed);
+    /// JSON readers find the same in the findings.
+    #[serde(skip)]
+    pub local_tgw_unknown: Option<String>,
     pub peerings: Vec<PeeringView>,
     pub vpcs_by_tgw: Vec<TgwVpcs>,
 }
@@ -317,6 +321,12 @@ fn topology_view(topo: &Topology, interface: Option<String>) -> TopologyView {
         }
     }
     TopologyView {
+        local_tgw_unknown: topo
+            .local
+            .attachments
+            .as_ref()
+            .err()
+            .map(|e| e.code().to_string()),
         node: NodeView::new(&topo.node, interface),
         local_tgw: local.map(|l| LocalTgwView {
             tgw_id: l.tgw_id,

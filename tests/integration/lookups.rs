@@ -33,6 +33,17 @@ fn a_transient_local_peering_failure_warns_and_the_local_hops_converge() {
             "{wrong:?}"
         );
         c.lifekeeper("node1", "quickCheck").assert_code(0);
+        let doctor = c.cli("node1", &["doctor", "--ip", "10.0.0.100"]);
+        let peered = doctor
+            .stdout
+            .lines()
+            .find(|l| l.contains("routes.peered-tgw"))
+            .unwrap_or_default();
+        assert!(
+            peered.contains("not checked") && !peered.contains("single-region"),
+            "{}",
+            doctor.stdout
+        );
 
         c.emu.clear_action_fault(EAST, PEERINGS);
         c.lifekeeper("node1", "recover").assert_code(0);
@@ -84,6 +95,13 @@ fn a_failed_attachment_lookup_is_127003_never_127012() {
     assert!(
         codes.contains(&127003) && !codes.contains(&127012),
         "{codes:?}"
+    );
+
+    let human = c.cli("node1", &["status", "--ip", "10.0.0.100"]);
+    assert!(
+        human.stdout.contains("Local TGW: unknown"),
+        "{}",
+        human.stdout
     );
 
     let doctor = c.cli("node1", &["doctor", "--ip", "10.0.0.100"]);

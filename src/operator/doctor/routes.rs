@@ -14,7 +14,8 @@ pub fn checks(ec2: &Ec2Facts) -> Vec<Check> {
             .unwrap_or_else(|| local_vpc(s)),
         unseen("routes.local-tgw", "TGW attachments", &local.attachments)
             .unwrap_or_else(|| local_tgw(s)),
-        peered_tgws(s),
+        unseen("routes.peered-tgw", "TGW peerings", &ec2.topology.peerings)
+            .unwrap_or_else(|| peered_tgws(s)),
         propagated(s),
         restore_would(ec2),
     ]

@@ -164,3 +164,26 @@ fn a_failed_main_table_lookup_is_a_finding_and_not_ok() {
         last.text
     );
 }
+
+#[test]
+fn a_failed_attachment_lookup_is_an_unknown_local_tgw_not_none() {
+    let mut topo = two_region();
+    topo.local.attachments = Err(denied(
+        Api::DescribeTransitGatewayVpcAttachments,
+        "us-east-1",
+    ));
+    let r = status(&topo, None);
+    assert_eq!(r.topology.local_tgw, None);
+    assert_eq!(
+        r.topology.local_tgw_unknown.as_deref(),
+        Some("UnauthorizedOperation")
+    );
+    let text = crate::operator::render::status(&r);
+    assert!(text.contains("Local TGW: unknown"), "{text}");
+    assert!(!text.contains("none found"), "{text}");
+    let codes: Vec<u32> = r.findings.iter().map(|f| f.code).collect();
+    assert!(
+        codes.contains(&127003) && !codes.contains(&127012),
+        "{codes:?}"
+    );
+}
