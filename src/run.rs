@@ -199,6 +199,8 @@ async fn switchover(
     let bound = RunBound::of(settings);
     let deadline = crate::deadline::after(bound.total());
     let imds = Imds::from_env(settings.imds_timeout.value);
+    // Metadata retries are bounded item by item; this caps the pathological
+    // mixes (a token that keeps expiring) at the documented bound.
     let located = tokio::time::timeout(bound.imds, locate(&imds, vip)).await;
     let (node, interface) = match located.unwrap_or(Err(Message::NoRegion)) {
         Ok(found) => found,
