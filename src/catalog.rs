@@ -157,6 +157,20 @@ pub enum Message {
     InfoUnreadable {
         reason: String,
     },
+    // ---- 127113-127115: engine (states, interrupted runs) ----
+    PeeringsUnknown {
+        tgw: String,
+        reason: String,
+    },
+    Interrupted {
+        signal: String,
+        done: String,
+    },
+    TgwTableSkipped {
+        rt: String,
+        region: String,
+        reason: String,
+    },
 }
 
 impl Message {
@@ -197,6 +211,9 @@ impl Message {
             DefaultsFileLine { .. } => 127104,
             Starting { .. } => 127105,
             InfoUnreadable { .. } => 127106,
+            PeeringsUnknown { .. } => 127113,
+            Interrupted { .. } => 127114,
+            TgwTableSkipped { .. } => 127115,
         }
     }
 
@@ -216,7 +233,9 @@ impl Message {
             | RegionUnreachable { .. }
             | PropagatedRoute { .. }
             | DefaultsFileLine { .. }
-            | InfoUnreadable { .. } => Level::Warn,
+            | InfoUnreadable { .. }
+            | PeeringsUnknown { .. }
+            | TgwTableSkipped { .. } => Level::Warn,
             RouteReplaced { .. } | Summary { .. } | Starting { .. } => Level::Info,
             _ => Level::Error,
         }
@@ -330,6 +349,15 @@ impl fmt::Display for Message {
             InfoUnreadable { reason } => {
                 write!(f, "Cannot read the resource's info field: {reason}")
             }
+            PeeringsUnknown { tgw, reason } => write!(
+                f,
+                "The peerings of {tgw} could not be listed ({reason}); routes behind them were skipped and will converge on the next run"
+            ),
+            Interrupted { signal, done } => write!(f, "Interrupted by {signal}: {done}"),
+            TgwTableSkipped { rt, region, reason } => write!(
+                f,
+                "TGW route table {rt} ({region}) is not available ({reason}); it is left alone"
+            ),
         }
     }
 }
@@ -391,6 +419,7 @@ mod tests {
         for code in (127001..=127025)
             .chain(127033..=127041)
             .chain(127100..=127106)
+            .chain(127113..=127115)
         {
             assert!(
                 readme.contains(&format!("| {code} |")),

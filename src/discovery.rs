@@ -3,32 +3,60 @@
 //! The local region's four lookups start together; as soon as the peerings
 //! and attachments are known, each peered region is looked up in parallel,
 //! bounded by a deadline so a region that does not answer cannot hold the
-//! failover into the surviving one hostage.
+//! failover into the surviving one hostage. Every lookup also ends at the
+//! run's deadline ([`crate::deadline`]): one the local region still owes
+//! then counts as failed.
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use futures_util::future::join_all;
+use tokio::time::Instant;
 
-use crate::ec2::{ApiError, Ec2};
+use crate::deadline::by;
+use crate::ec2::{Api, ApiError, Ec2};
 use crate::topology::{
     LocalNode, RegionFacts, RemoteRegion, TgwRouteTable, TgwTableFacts, Topology, choose_local_tgw,
     peered_tgws,
 };
 
+/// Looks the topology up; nothing runs past `deadline`, and a remote region
+/// gets at most `remote_silence` (or what is left until `deadline`).
 pub async fn discover<E: Ec2>(
     ec2: &E,
     node: LocalNode,
     vip: Ipv4Addr,
-    remote_deadline: Duration,
+    deadline: Instant,
+    remote_silence: Duration,
 ) -> Topology {
     let region = node.region.clone();
+    let r = region.as_str();
     let (vpc_tables, attachments, peerings, tgw_tables) = tokio::join!(
-        ec2.vip_route_tables(&region, vip),
-        ec2.vpc_attachments(&region),
-        ec2.peerings(&region),
-        ec2.tgw_route_tables(&region, &[]),
+        by(
+            deadline,
+            Api::DescribeRouteTables,
+            r,
+            ec2.vip_route_tables(r, vip)
+        ),
+        by(
+            deadline,
+            Api::DescribeTransitGatewayVpcAttachments,
+            r,
+            ec2.vpc_attachments(r)
+        ),
+        by(
+            deadline,
+            Api::DescribeTransitGatewayPeeringAttachments,
+            r,
+            ec2.peerings(r)
+        ),
+        by(
+            deadline,
+            Api::DescribeTransitGatewayRouteTables,
+            r,
+            ec2.tgw_route_tables(r, &[])
+        ),
     );
 
     let local_tgw = attachments
@@ -55,7 +83,8 @@ pub async fn discover<E: Ec2>(
     }
     let local_tgws = tgws_by_region.remove(&region).unwrap_or_default();
 
-    let local_search = search_vip_routes(ec2, &region, tgw_tables, &local_tgws, vip);
+    let local_search = search_vip_routes(ec2, &region, tgw_tables, &local_tgws, vip, deadline);
+    let remote_deadline = deadline.min(crate::deadline::after(remote_silence));
     let remotes = join_all(
         tgws_by_region
             .into_iter()
@@ -82,7 +111,7 @@ async fn discover_remote<E: Ec2>(
     region: String,
     tgws: Vec<String>,
     vip: Ipv4Addr,
-    deadline: Duration,
+    deadline: Instant,
 ) -> RemoteRegion {
     let work = async {
         let (vpc_tables, attachments, tgw_tables) = tokio::join!(
@@ -90,7 +119,7 @@ async fn discover_remote<E: Ec2>(
             ec2.vpc_attachments(&region),
             ec2.tgw_route_tables(&region, &tgws),
         );
-        let tgw_tables = search_vip_routes(ec2, &region, tgw_tables, &tgws, vip).await;
+        let tgw_tables = search_vip_routes(ec2, &region, tgw_tables, &tgws, vip, deadline).await;
         RegionFacts {
             region: region.clone(),
             vpc_tables,
@@ -98,10 +127,11 @@ async fn discover_remote<E: Ec2>(
             tgw_tables,
         }
     };
-    match tokio::time::timeout(deadline, work).await {
+    let allowed = deadline.saturating_duration_since(Instant::now());
+    match tokio::time::timeout_at(deadline, work).await {
         Ok(facts) => RemoteRegion::Observed(Box::new(facts)),
         Err(_) => RemoteRegion::Unreachable {
-            reason: format!("no answer within {} s", deadline.as_secs_f64()),
+            reason: format!("no answer within {:.0} s", allowed.as_secs_f64()),
             region,
         },
     }
@@ -114,13 +144,22 @@ async fn search_vip_routes<E: Ec2>(
     tables: Result<Vec<TgwRouteTable>, ApiError>,
     tgws: &[String],
     vip: Ipv4Addr,
+    deadline: Instant,
 ) -> Result<Vec<TgwTableFacts>, ApiError> {
     let tables: Vec<TgwRouteTable> = tables?
         .into_iter()
         .filter(|t| tgws.contains(&t.tgw_id))
         .collect();
     Ok(join_all(tables.into_iter().map(|table| async move {
-        let vip_route = ec2.tgw_vip_route(region, &table.id, vip).await;
+        let search = ec2.tgw_vip_route(region, &table.id, vip);
+        let vip_route = match tokio::time::timeout_at(deadline, search).await {
+            Ok(found) => found,
+            Err(_) => Err(crate::deadline::abandoned(
+                Api::SearchTransitGatewayRoutes,
+                region,
+                Some(&table.id),
+            )),
+        };
         TgwTableFacts { table, vip_route }
     }))
     .await)

@@ -1,48 +1,156 @@
-//! Applies a plan's replacements: all at once, each remote region under its
-//! own deadline so a silent region cannot stall the failover.
+//! Applies a plan's replacements: all at once, until the run's deadline
+//! ([`crate::deadline`]), recording each confirmed one so an interrupted run
+//! can still say what it did.
 
 use std::net::Ipv4Addr;
-use std::time::Duration;
+use std::sync::{Mutex, PoisonError};
 
 use futures_util::future::join_all;
 use tokio::time::Instant;
 
-use crate::ec2::{ApiError, Ec2};
+use crate::ec2::{Api, ApiError, Ec2};
 use crate::planner::{Plan, RouteCheck};
+use crate::topology::Target;
 
 /// What became of one replacement.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Applied {
     Replaced,
     Failed(ApiError),
-    /// The region did not answer before its deadline.
+    /// Still running at the run's deadline.
     TimedOut,
 }
 
+/// What a run has done so far, readable while it is still running (by the
+/// signal handler: LifeKeeper's timeout kill must not leave the log silent).
+#[derive(Debug, Default)]
+pub struct Progress {
+    state: Mutex<ProgressState>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct ProgressState {
+    /// Replacements started, once the plan is known.
+    planned: Option<usize>,
+    /// `table (region)` of every confirmed replacement, in completion order.
+    replaced: Vec<String>,
+}
+
+impl Progress {
+    fn update(&self, change: impl FnOnce(&mut ProgressState)) {
+        change(&mut self.state.lock().unwrap_or_else(PoisonError::into_inner));
+    }
+
+    pub fn planned(&self, count: usize) {
+        self.update(|s| s.planned = Some(count));
+    }
+
+    pub fn replaced(&self, check: &RouteCheck) {
+        let entry = format!("{} ({})", check.table_id, check.region);
+        self.update(|s| s.replaced.push(entry));
+    }
+
+    /// One sentence: what had been done when the run stopped.
+    pub fn describe(&self) -> String {
+        let s = self
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let Some(planned) = s.planned else {
+            return "stopped while looking up the routes; no route was replaced".into();
+        };
+        let done = s.replaced.len();
+        let list = if done == 0 {
+            String::new()
+        } else {
+            format!(": {}", s.replaced.join(", "))
+        };
+        let open = planned.saturating_sub(done);
+        format!(
+            "{done} of {planned} replacement(s) confirmed{list}; {open} not confirmed, the next restore or recover finishes them"
+        )
+    }
+}
+
 /// Replaces every wrong route of `plan`; results come back in plan order.
+/// A replacement still running at `deadline` is abandoned: [`Applied::TimedOut`]
+/// in a remote region (skipped), a failure in the local one.
 pub async fn apply<'p, E: Ec2>(
     ec2: &E,
     plan: &'p Plan,
     vip: Ipv4Addr,
     local_region: &str,
-    remote_deadline: Duration,
+    deadline: Instant,
+    progress: &Progress,
 ) -> Vec<(&'p RouteCheck, Applied)> {
-    let start = Instant::now();
+    progress.planned(plan.replacements().count());
     let work = plan.replacements().map(|check| async move {
         let replacement = check.replacement();
         let call = ec2.replace_vip_route(&replacement, vip, false);
-        let result = if check.region == local_region {
-            call.await
-        } else {
-            match tokio::time::timeout_at(start + remote_deadline, call).await {
-                Ok(r) => r,
-                Err(_) => return (check, Applied::TimedOut),
-            }
+        let outcome = match tokio::time::timeout_at(deadline, call).await {
+            Ok(Ok(())) => Applied::Replaced,
+            Ok(Err(e)) => Applied::Failed(e),
+            Err(_) if check.region == local_region => Applied::Failed(abandoned(check)),
+            Err(_) => Applied::TimedOut,
         };
-        match result {
-            Ok(()) => (check, Applied::Replaced),
-            Err(e) => (check, Applied::Failed(e)),
+        if outcome == Applied::Replaced {
+            progress.replaced(check);
         }
+        (check, outcome)
     });
     join_all(work).await
+}
+
+fn abandoned(check: &RouteCheck) -> ApiError {
+    let api = match check.desired {
+        Target::Attachment(_) => Api::ReplaceTransitGatewayRoute,
+        _ => Api::ReplaceRoute,
+    };
+    crate::deadline::abandoned(api, &check.region, Some(&check.table_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::planner::{Hop, Verdict};
+
+    fn check(table: &str) -> RouteCheck {
+        RouteCheck {
+            hop: Hop::LocalVpc,
+            region: "us-east-1".into(),
+            table_id: table.into(),
+            owner: "vpc-1".into(),
+            current: Target::Eni("eni-old".into()),
+            desired: Target::Eni("eni-new".into()),
+            verdict: Verdict::Wrong,
+        }
+    }
+
+    #[test]
+    fn progress_says_what_was_confirmed_and_what_was_not() {
+        let p = Progress::default();
+        assert!(
+            p.describe().contains("no route was replaced"),
+            "{}",
+            p.describe()
+        );
+        p.planned(3);
+        p.replaced(&check("rtb-1"));
+        let text = p.describe();
+        assert!(
+            text.starts_with("1 of 3 replacement(s) confirmed: rtb-1 (us-east-1); 2 not confirmed"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_abandoned_local_write_names_its_api() {
+        let mut c = check("tgw-rtb-1");
+        c.desired = Target::Attachment("tgw-attach-1".into());
+        let err = abandoned(&c);
+        assert_eq!(err.api, Api::ReplaceTransitGatewayRoute);
+        assert!(err.is_transient());
+        assert_eq!(err.resource.as_deref(), Some("tgw-rtb-1"));
+    }
 }

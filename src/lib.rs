@@ -7,6 +7,7 @@
 //! [`run`] wires them to LifeKeeper's invocation and log.
 
 pub mod catalog;
+pub mod deadline;
 pub mod discovery;
 pub mod ec2;
 pub mod executor;

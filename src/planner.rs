@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use crate::catalog::Message;
-use crate::ec2::{self, ApiError, Replacement};
+use crate::ec2::{self, ApiError, ApiErrorKind, Replacement};
 use crate::topology::{
     LocalTgw, PeeredTgw, RegionFacts, Target, TgwTableFacts, Topology, choose_local_tgw,
     peered_tgws,
@@ -157,7 +157,8 @@ pub fn plan(topo: &Topology) -> Plan {
                 p.vpcs_on_tgw(facts, &peer.tgw_id, Hop::RemoteTgwVpc);
             }
         }
-        if p.plan.checks.len() == before && p.remote_vpcs_were_observable(&peers) {
+        let observable = p.topo.peerings.is_ok() && p.remote_vpcs_were_observable(&peers);
+        if p.plan.checks.len() == before && observable {
             p.note(Message::NoRemoteVpcRoute { ip: p.ip() }, false);
         }
     }
@@ -342,6 +343,17 @@ impl<'a> Planner<'a> {
     fn peers(&mut self, local_tgw: &LocalTgw) -> Vec<PeeredTgw> {
         let peerings = match &self.topo.peerings {
             Ok(p) => p,
+            // Only the remote hops depend on the peerings: when AWS could
+            // not be observed, the local hops still converge and the next
+            // quickCheck or recover picks the remote ones up.
+            Err(err) if err.is_transient() => {
+                let message = Message::PeeringsUnknown {
+                    tgw: local_tgw.tgw_id.clone(),
+                    reason: ec2::detail_of(err),
+                };
+                self.note(message, false);
+                return Vec::new();
+            }
             Err(err) => {
                 self.lookup_failed(err, None);
                 return Vec::new();
@@ -423,8 +435,18 @@ impl<'a> Planner<'a> {
                 }
                 Ok(None) => {}
                 Err(err) => {
+                    // Unknown is not absent: never claim 127014/127033 for it.
                     found += 1;
-                    self.lookup_failed(err, Some(tgw_id));
+                    if table_went_away(err) {
+                        let message = Message::TgwTableSkipped {
+                            rt: t.table.id.clone(),
+                            region: region.to_string(),
+                            reason: err.kind.to_string(),
+                        };
+                        self.note(message, false);
+                    } else {
+                        self.lookup_failed(err, Some(tgw_id));
+                    }
                 }
             }
         }
@@ -461,6 +483,14 @@ impl<'a> Planner<'a> {
     fn remote_vpcs_were_observable(&self, peers: &[PeeredTgw]) -> bool {
         peers.iter().all(|p| self.facts_of(&p.region).is_some())
     }
+}
+
+/// A TGW table listed as `available` that began deleting (or vanished)
+/// before its search: AWS answers IncorrectState or NotFound. It no longer
+/// carries traffic, so restore leaves it alone rather than fail.
+fn table_went_away(err: &ApiError) -> bool {
+    matches!(&err.kind, ApiErrorKind::Service { code, .. }
+        if code == "IncorrectState" || code == "InvalidRouteTableID.NotFound")
 }
 
 #[cfg(test)]

@@ -76,7 +76,7 @@ pub fn applied(
                 messages.push(unreachable(check, &err.to_string()))
             }
             (Fate::Skipped, _) => {
-                messages.push(unreachable(check, "no answer before the region's deadline"))
+                messages.push(unreachable(check, "still running at the run's deadline"))
             }
             (Fate::Failed, outcome) => {
                 fails = true;

@@ -7,9 +7,10 @@ use std::time::Instant;
 use clap::Parser;
 
 use crate::catalog::Message;
+use crate::deadline::RunBound;
 use crate::ec2::sdk::SdkEc2;
 use crate::ec2::sdk_config;
-use crate::executor::Applied;
+use crate::executor::{Applied, Progress};
 use crate::imds::Imds;
 use crate::invocation::{Action, ActionKind, Cli, Command, Target, VipSource, with_implied_action};
 use crate::logging::{self, emit};
@@ -76,7 +77,32 @@ fn run(action: &Action) -> u8 {
         }
     };
     let json = wants_json(action);
-    block_on(switchover(kind, vip, &settings, started, json))
+    let progress = Progress::default();
+    let work = switchover(kind, vip, &settings, started, json, &progress);
+    block_on(interruptible(work, &progress))
+}
+
+/// Runs `work` unless SIGTERM (LifeKeeper's timeout kill) or SIGINT (an
+/// operator's Ctrl-C) comes first; then says in one line (127114) what had
+/// been done and exits 128 + the signal's number, as a shell would.
+async fn interruptible(work: impl Future<Output = u8>, progress: &Progress) -> u8 {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        return work.await;
+    };
+    let (name, number) = tokio::select! {
+        code = work => return code,
+        _ = term.recv() => ("SIGTERM", 15),
+        _ = int.recv() => ("SIGINT", 2),
+    };
+    emit(&Message::Interrupted {
+        signal: name.to_string(),
+        done: progress.describe(),
+    });
+    128 + number
 }
 
 /// Whether restore was asked for a JSON report on stdout.
@@ -136,28 +162,47 @@ pub(crate) async fn connect(settings: &Settings, region: &str) -> (SdkEc2, Optio
     (ec2, proxy_problem)
 }
 
-/// Discovery and planning: the part every command shares.
+/// Discovery and planning: the part every command shares, under the EC2
+/// part of the run's time bound.
 pub(crate) async fn observe(
     ec2: &SdkEc2,
     node: LocalNode,
     vip: Ipv4Addr,
     settings: &Settings,
 ) -> (Topology, Plan) {
-    let topology = discovery::discover(ec2, node, vip, settings.remote_deadline()).await;
+    let bound = RunBound::of(settings);
+    observe_until(ec2, node, vip, crate::deadline::after(bound.ec2), bound).await
+}
+
+async fn observe_until(
+    ec2: &SdkEc2,
+    node: LocalNode,
+    vip: Ipv4Addr,
+    deadline: tokio::time::Instant,
+    bound: RunBound,
+) -> (Topology, Plan) {
+    let topology = discovery::discover(ec2, node, vip, deadline, bound.remote).await;
     let plan = planner::plan(&topology);
     (topology, plan)
 }
 
-/// Observes, plans and (for restore and recover) applies.
+/// Observes, plans and (for restore and recover) applies, all within the
+/// run's documented bound ([`RunBound`]).
 async fn switchover(
     kind: ActionKind,
     vip: Ipv4Addr,
     settings: &Settings,
     started: Instant,
     json: bool,
+    progress: &Progress,
 ) -> u8 {
+    let bound = RunBound::of(settings);
+    let deadline = crate::deadline::after(bound.total());
     let imds = Imds::from_env(settings.imds_timeout.value);
-    let (node, interface) = match locate(&imds, vip).await {
+    // Metadata retries are bounded item by item; this caps the pathological
+    // mixes (a token that keeps expiring) at the documented bound.
+    let located = tokio::time::timeout(bound.imds, locate(&imds, vip)).await;
+    let (node, interface) = match located.unwrap_or(Err(Message::NoRegion)) {
         Ok(found) => found,
         Err(message) => {
             emit(&message);
@@ -181,14 +226,14 @@ async fn switchover(
     let (ec2, _) = connect(settings, &node.region).await;
     let local_region = node.region.clone();
     let node_view = NodeView::new(&node, interface);
-    let (_, plan) = observe(&ec2, node, vip, settings).await;
+    let (_, plan) = observe_until(&ec2, node, vip, deadline, bound).await;
     plan.findings.iter().for_each(|f| emit(&f.message));
 
     let mut tally = Tally::of_plan(&plan);
     let ok = match kind {
         ActionKind::QuickCheck => quick_check(&plan, vip),
         _ => {
-            let applied = apply(&ec2, &plan, vip, &local_region, settings).await;
+            let applied = apply(&ec2, &plan, vip, &local_region, deadline, progress).await;
             tally.add_applied(&applied.results, &local_region);
             if json {
                 let planned = operator::plan::report(vip.to_string(), node_view, &plan);
@@ -220,10 +265,10 @@ async fn apply<'p>(
     plan: &'p Plan,
     vip: Ipv4Addr,
     local_region: &str,
-    settings: &Settings,
+    deadline: tokio::time::Instant,
+    progress: &Progress,
 ) -> Done<'p> {
-    let deadline = settings.remote_deadline();
-    let results = executor::apply(ec2, plan, vip, local_region, deadline).await;
+    let results = executor::apply(ec2, plan, vip, local_region, deadline, progress).await;
     let (messages, failed) = report::applied(&results, vip, local_region);
     messages.iter().for_each(emit);
     let ok = !failed && !plan.findings.iter().any(|f| f.fails_restore);

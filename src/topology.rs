@@ -45,6 +45,19 @@ pub struct VpcRouteTable {
     pub vip_target: Target,
 }
 
+/// TGW attachment states (VPC and peering) in which the attachment carries
+/// traffic, so its routes matter. AWS's lifecycle: `modifying` (a subnet or
+/// option change) keeps forwarding; `initiating*`, `pending*`,
+/// `pendingAcceptance` and `rollingBack` do not forward yet; `deleting`,
+/// `deleted`, `failing`, `failed`, `rejecting` and `rejected` no longer (or
+/// never will).
+pub const ATTACHMENT_STATES_IN_PATH: &[&str] = &["available", "modifying"];
+
+/// TGW route table states whose routes are searched: a `pending` table has
+/// no routes yet, a `deleting` one is on its way out (and AWS refuses to
+/// search or change it).
+pub const TGW_ROUTE_TABLE_STATES_SEARCHED: &[&str] = &["available"];
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VpcAttachment {
     pub id: String,

@@ -14,12 +14,12 @@ use tokio::runtime::Runtime;
 
 use crate::cidr::Cidr;
 use crate::error::EmulatorError;
-use crate::knobs::{ImdsFault, Outage, Prng};
+use crate::knobs::{ActionFault, ImdsFault, Outage, Prng};
 use crate::server;
 use crate::state::{Shared, lock};
 use crate::topology::{
-    LOCAL_TARGET, Node, RouteState, RouteTable, RouteType, TgwRoute, TgwRouteTable, Topology,
-    VpcRoute,
+    ATTACHMENT_STATES, LOCAL_TARGET, Node, RouteState, RouteTable, RouteType,
+    TGW_ROUTE_TABLE_STATES, TgwRoute, TgwRouteTable, Topology, VpcRoute,
 };
 
 /// A running EC2 + IMDS emulator; stops when dropped.
@@ -171,6 +171,63 @@ impl Emulator {
     /// Caps every Describe page at `size` items regardless of MaxResults.
     pub fn set_page_size(&self, size: Option<usize>) {
         self.shared.update_knobs(|k| k.page_size = size);
+    }
+}
+
+// ---- Object states and per-action faults (engine hardening) ----
+impl Emulator {
+    /// Puts a VPC or peering attachment in `state` (any state EC2 reports:
+    /// `modifying`, `pending`, `deleting`…), as AWS does during its lifecycle.
+    pub fn set_attachment_state(&self, id: &str, state: &str) -> Result<(), EmulatorError> {
+        if !ATTACHMENT_STATES.contains(&state) {
+            return Err(EmulatorError::InvalidState(state.to_string()));
+        }
+        let mut world = lock(&self.shared.world);
+        if let Some(a) = world.vpc_attachments.iter_mut().find(|a| a.id == id) {
+            a.state = state.to_string();
+            return Ok(());
+        }
+        let peering = world.peerings.iter_mut().find(|p| p.id == id);
+        let peering = peering.ok_or_else(|| EmulatorError::UnknownObject(id.to_string()))?;
+        peering.state = state.to_string();
+        Ok(())
+    }
+
+    /// Puts a TGW route table in `state` (`pending`, `available`, `deleting`, `deleted`).
+    pub fn set_tgw_route_table_state(&self, id: &str, state: &str) -> Result<(), EmulatorError> {
+        if !TGW_ROUTE_TABLE_STATES.contains(&state) {
+            return Err(EmulatorError::InvalidState(state.to_string()));
+        }
+        let mut world = lock(&self.shared.world);
+        let table = world.tgw_route_tables.iter_mut().find(|t| t.id == id);
+        let table = table.ok_or_else(|| EmulatorError::UnknownRouteTable(id.to_string()))?;
+        table.state = state.to_string();
+        Ok(())
+    }
+
+    /// Makes `action` in `region` answer HTTP `status` with error `code` for
+    /// the next `times` requests (`None`: until cleared with [`Emulator::clear_action_fault`]).
+    /// Denials, outages and throttling come first, as on AWS.
+    pub fn fail_action(
+        &self,
+        region: &str,
+        action: &str,
+        status: u16,
+        code: &str,
+        times: Option<u32>,
+    ) {
+        let fault = ActionFault {
+            status,
+            code: code.to_string(),
+            remaining: times,
+        };
+        self.shared
+            .update_knobs(|k| k.set_action_fault(region, action, Some(fault)));
+    }
+
+    pub fn clear_action_fault(&self, region: &str, action: &str) {
+        self.shared
+            .update_knobs(|k| k.set_action_fault(region, action, None));
     }
 }
 

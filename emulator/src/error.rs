@@ -31,4 +31,8 @@ pub enum EmulatorError {
     LocalRoute { table: String, cidr: String },
     #[error("{0} is not a valid IPv4 CIDR block")]
     InvalidCidr(String),
+    #[error("{0} is not a state EC2 reports for this kind of object")]
+    InvalidState(String),
+    #[error("unknown attachment {0}")]
+    UnknownObject(String),
 }

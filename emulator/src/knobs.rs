@@ -15,6 +15,20 @@ pub enum Outage {
     Hang,
     /// Answer 503 `Unavailable`.
     Unavailable,
+    /// Answer reads normally but hold every `Replace*` call like [`Outage::Hang`]:
+    /// a region whose control plane reads but cannot write.
+    HangWrites,
+}
+
+impl Outage {
+    /// Whether this outage holds a request for `action`.
+    pub fn hangs(self, action: &str) -> bool {
+        match self {
+            Outage::Hang => true,
+            Outage::HangWrites => action.starts_with("Replace"),
+            Outage::None | Outage::Unavailable => false,
+        }
+    }
 }
 
 /// How a node's IMDS misbehaves.
@@ -96,6 +110,8 @@ pub struct Knobs {
     pub imds_generation: BTreeMap<String, u64>,
     pub denied: BTreeSet<String>,
     pub page_size: Option<usize>,
+    /// (region, action) → the error that action answers there.
+    pub action_faults: BTreeMap<(String, String), ActionFault>,
 }
 
 impl Default for Knobs {
@@ -109,6 +125,7 @@ impl Default for Knobs {
             imds_generation: BTreeMap::new(),
             denied: BTreeSet::new(),
             page_size: None,
+            action_faults: BTreeMap::new(),
         }
     }
 }
@@ -166,6 +183,45 @@ impl Knobs {
     }
 }
 
+// ---- Per-action faults (engine hardening: a lookup that fails in one region only) ----
+
+/// An error one action answers in one region, for a number of requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionFault {
+    pub status: u16,
+    pub code: String,
+    /// Requests left to fail; `None`: until cleared.
+    pub remaining: Option<u32>,
+}
+
+impl Knobs {
+    pub fn set_action_fault(&mut self, region: &str, action: &str, fault: Option<ActionFault>) {
+        let key = (region.to_string(), action.to_string());
+        match fault {
+            Some(f) if f.remaining != Some(0) => {
+                self.action_faults.insert(key, f);
+            }
+            _ => {
+                self.action_faults.remove(&key);
+            }
+        }
+    }
+
+    /// The (status, code) this request must answer, consuming one use.
+    pub fn take_action_fault(&mut self, region: &str, action: &str) -> Option<(u16, String)> {
+        let key = (region.to_string(), action.to_string());
+        let fault = self.action_faults.get_mut(&key)?;
+        let answer = (fault.status, fault.code.clone());
+        if let Some(n) = fault.remaining.as_mut() {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.action_faults.remove(&key);
+            }
+        }
+        Some(answer)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,5 +248,25 @@ mod tests {
         assert_eq!(knobs.take_imds_fault("n", true), ImdsFault::TokenRefused);
         assert_eq!(knobs.take_imds_fault("n", true), ImdsFault::TokenRefused);
         assert_eq!(knobs.take_imds_fault("n", true), ImdsFault::None);
+    }
+
+    #[test]
+    fn action_faults_hit_one_region_and_action_and_expire() {
+        let mut knobs = Knobs::default();
+        let fault = ActionFault {
+            status: 500,
+            code: "InternalError".into(),
+            remaining: Some(1),
+        };
+        knobs.set_action_fault("r1", "A", Some(fault));
+        assert_eq!(knobs.take_action_fault("r2", "A"), None);
+        assert_eq!(knobs.take_action_fault("r1", "B"), None);
+        assert_eq!(
+            knobs.take_action_fault("r1", "A"),
+            Some((500, "InternalError".into()))
+        );
+        assert_eq!(knobs.take_action_fault("r1", "A"), None);
+        assert!(Outage::HangWrites.hangs("ReplaceRoute"));
+        assert!(!Outage::HangWrites.hangs("DescribeRouteTables"));
     }
 }

@@ -5,11 +5,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::topology::{RouteType, Topology};
+use crate::topology::{RouteType, Topology, attachment_in_path};
 
 /// Table id → the target its `vip_cidr` route must have while `active_node`
 /// is active. Tables without that route, and tables the tool must not touch
-/// (VPCs on no relevant TGW), are absent.
+/// (VPCs on no relevant TGW, TGW tables that are not `available`), are absent.
+///
+/// Attachments and peerings count while they forward traffic: `available`
+/// or `modifying` (AWS's attachment lifecycle; `pending*`, `deleting`,
+/// `failed`, `rejected`… do not).
 pub fn expected_vip_targets(
     topo: &Topology,
     active_node: &str,
@@ -19,7 +23,7 @@ pub fn expected_vip_targets(
     let Some(node) = topo.node(active_node) else {
         return out;
     };
-    let available = |state: &str| state == "available";
+    let available = attachment_in_path;
     let Some(local) = topo
         .vpc_attachments
         .iter()
@@ -65,7 +69,11 @@ pub fn expected_vip_targets(
             out.insert(t.id.clone(), tgw.to_string());
         }
     }
-    for t in &topo.tgw_route_tables {
+    for t in topo
+        .tgw_route_tables
+        .iter()
+        .filter(|t| t.state == "available")
+    {
         let has_static = t
             .routes
             .iter()

@@ -258,6 +258,7 @@ fn with_second_east_tgw() -> Topology {
         id: "tgw-rtb-01000000000000002".into(),
         tgw: "tgw-01000000000000002".into(),
         name: None,
+        state: "available".into(),
         routes: vec![],
     });
     let mut peering = t.peerings[0].clone();

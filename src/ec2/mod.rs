@@ -35,13 +35,14 @@ pub trait Ec2 {
         vip: Ipv4Addr,
     ) -> Result<Vec<VpcRouteTable>, ApiError>;
 
-    /// Available VPC attachments of the region's Transit Gateways.
+    /// VPC attachments of the region's Transit Gateways that carry traffic
+    /// ([`crate::topology::ATTACHMENT_STATES_IN_PATH`]).
     async fn vpc_attachments(&self, region: &str) -> Result<Vec<VpcAttachment>, ApiError>;
 
-    /// Available TGW peering attachments visible from the region.
+    /// TGW peering attachments visible from the region that carry traffic.
     async fn peerings(&self, region: &str) -> Result<Vec<Peering>, ApiError>;
 
-    /// TGW route tables of the region, restricted to `tgw_ids` when it is not empty.
+    /// Available TGW route tables of the region, restricted to `tgw_ids` when it is not empty.
     async fn tgw_route_tables(
         &self,
         region: &str,

@@ -111,6 +111,15 @@ fn filter(name: &str, value: impl Into<String>) -> Filter {
     Filter::builder().name(name).values(value).build()
 }
 
+/// A `state` filter matching any of `states` (AWS ORs the values of one filter).
+fn states(states: &[&str]) -> Filter {
+    let values = states.iter().map(|s| s.to_string()).collect();
+    Filter::builder()
+        .name("state")
+        .set_values(Some(values))
+        .build()
+}
+
 fn cidr(vip: Ipv4Addr) -> String {
     ipnet::Ipv4Net::from(vip).to_string()
 }
@@ -293,7 +302,7 @@ impl Ec2 for SdkEc2 {
         let atts = self
             .client(region)
             .describe_transit_gateway_vpc_attachments()
-            .filters(filter("state", "available"))
+            .filters(states(crate::topology::ATTACHMENT_STATES_IN_PATH))
             .into_paginator()
             .items()
             .send()
@@ -317,7 +326,7 @@ impl Ec2 for SdkEc2 {
         let peerings = self
             .client(region)
             .describe_transit_gateway_peering_attachments()
-            .filters(filter("state", "available"))
+            .filters(states(crate::topology::ATTACHMENT_STATES_IN_PATH))
             .into_paginator()
             .items()
             .send()
@@ -340,7 +349,10 @@ impl Ec2 for SdkEc2 {
         tgw_ids: &[String],
     ) -> Result<Vec<TgwRouteTable>, ApiError> {
         let _permit = self.permit().await;
-        let mut request = self.client(region).describe_transit_gateway_route_tables();
+        let mut request = self
+            .client(region)
+            .describe_transit_gateway_route_tables()
+            .filters(states(crate::topology::TGW_ROUTE_TABLE_STATES_SEARCHED));
         if !tgw_ids.is_empty() {
             let by_tgw = Filter::builder()
                 .name("transit-gateway-id")

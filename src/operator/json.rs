@@ -10,7 +10,7 @@ use crate::catalog::Message;
 use crate::planner::Finding;
 use crate::topology::LocalNode;
 
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// This node as discovery saw it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -96,6 +96,7 @@ fn findings(out: &mut String, findings: &[FindingView]) {
 fn state_style(state: RouteState) -> Style {
     match state {
         RouteState::Ok => GOOD,
+        RouteState::LeftAlone => QUIET,
         RouteState::Propagated | RouteState::Unreachable => DOUBT,
         RouteState::Wrong | RouteState::Missing | RouteState::Blackhole => BAD,
     }
@@ -118,7 +119,15 @@ pub fn status(r: &StatusReport) -> String {
         Some(l) => {
             let _ = writeln!(out, "Local TGW: {} via {}", l.tgw_id, l.attachment_id);
         }
-        None => out.push_str("Local TGW: none found\n"),
+        None => match &t.local_tgw_unknown {
+            Some(code) => {
+                let _ = writeln!(
+                    out,
+                    "Local TGW: unknown, the attachment lookup failed ({code})"
+                );
+            }
+            None => out.push_str("Local TGW: none found\n"),
+        },
     }
     for p in &t.peerings {
         let _ = writeln!(
@@ -158,11 +167,7 @@ pub fn status(r: &StatusReport) -> String {
         &rows,
     );
     findings(&mut out, &r.findings);
-    let bad = r
-        .routes
-        .iter()
-        .filter(|x| x.state != RouteState::Ok)
-        .count();
+    let bad = r.routes.iter().filter(|x| !x.state.is_fine()).count();
     let verdict = if r.ok {
         styled("OK", GOOD)
     } else {

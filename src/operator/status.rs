@@ -18,8 +18,13 @@ pub enum RouteState {
     Ok,
     /// Points elsewhere; restore replaces it.
     Wrong,
-    /// A table that must carry the VIP route has none; restore cannot create it.
+    /// A table that must carry the VIP route has none; restore cannot create it:
+    /// the local VPC's main table, or every table of the local TGW (127014).
     Missing,
+    /// A TGW table without a VIP route while others of its TGW have one: a
+    /// segmented TGW. Restore leaves it alone; informational.
+    #[serde(rename = "LEFT_ALONE")]
+    LeftAlone,
     /// A propagated TGW route points elsewhere; only a static route fixes it.
     Propagated,
     /// Drops the traffic; restore replaces it.
@@ -29,11 +34,17 @@ pub enum RouteState {
 }
 
 impl RouteState {
+    /// Nothing to do about it: right, or deliberately left alone.
+    pub fn is_fine(self) -> bool {
+        matches!(self, RouteState::Ok | RouteState::LeftAlone)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             RouteState::Ok => "OK",
             RouteState::Wrong => "WRONG",
             RouteState::Missing => "MISSING",
+            RouteState::LeftAlone => "LEFT_ALONE",
             RouteState::Propagated => "PROPAGATED",
             RouteState::Blackhole => "BLACKHOLE",
             RouteState::Unreachable => "UNREACHABLE",
@@ -82,6 +93,10 @@ pub struct LocalTgwView {
 pub struct TopologyView {
     pub node: NodeView,
     pub local_tgw: Option<LocalTgwView>,
+    /// Why `local_tgw` is unknown rather than absent (its lookup failed);
+    /// JSON readers find the same in the findings.
+    #[serde(skip)]
+    pub local_tgw_unknown: Option<String>,
     pub peerings: Vec<PeeringView>,
     pub vpcs_by_tgw: Vec<TgwVpcs>,
 }
@@ -91,7 +106,8 @@ pub struct StatusReport {
     pub kind: &'static str,
     pub schema_version: u32,
     pub vip: String,
-    /// True when every route is OK and nothing blocks a restore.
+    /// True when every existing VIP route is OK, nothing is MISSING and
+    /// nothing blocks a restore (LEFT_ALONE rows do not count).
     pub ok: bool,
     pub topology: TopologyView,
     pub routes: Vec<RouteRow>,
@@ -140,7 +156,7 @@ pub fn report(
         kind: "status",
         schema_version: SCHEMA_VERSION,
         vip: topo.vip.to_string(),
-        ok: !blocked && routes.iter().all(|r| r.state == RouteState::Ok),
+        ok: !blocked && routes.iter().all(|r| r.state.is_fine()),
         topology: topology_view(topo, interface),
         routes,
         findings,
@@ -202,7 +218,8 @@ fn main_lookup_failed(err: &ApiError) -> FindingView {
     }
 }
 
-/// Tables of the local and peered TGWs that have no VIP route at all.
+/// Tables of the local and peered TGWs that have no VIP route: left alone
+/// (SPEC §1), unless the local TGW has none in any table, which restore needs.
 fn missing_tgw_routes(topo: &Topology) -> Vec<RouteRow> {
     let Some(local) = topo.local_tgw() else {
         return Vec::new();
@@ -230,9 +247,19 @@ fn missing_in(facts: &RegionFacts, tgw_id: &str, desired: &str, hop: Hop) -> Vec
     let Ok(tables) = &facts.tgw_tables else {
         return Vec::new();
     };
-    tables
-        .iter()
-        .filter(|t| t.table.tgw_id == tgw_id && matches!(t.vip_route, Ok(None)))
+    let mine: Vec<_> = tables.iter().filter(|t| t.table.tgw_id == tgw_id).collect();
+    // A failed search is unknown, not absent: it counts as a route.
+    let routed = mine.iter().any(|t| !matches!(t.vip_route, Ok(None)));
+    let (state, detail) = if hop == Hop::LocalTgw && !routed {
+        (
+            RouteState::Missing,
+            "no table of the local TGW has a route for the VIP (127014)",
+        )
+    } else {
+        (RouteState::LeftAlone, "no VIP route (left alone)")
+    };
+    mine.iter()
+        .filter(|t| matches!(t.vip_route, Ok(None)))
         .map(|t| RouteRow {
             region: facts.region.clone(),
             hop,
@@ -240,8 +267,8 @@ fn missing_in(facts: &RegionFacts, tgw_id: &str, desired: &str, hop: Hop) -> Vec
             owner: tgw_id.to_string(),
             current: None,
             desired: desired.to_string(),
-            state: RouteState::Missing,
-            detail: Some("no route for the VIP in this TGW route table".into()),
+            state,
+            detail: Some(detail.into()),
         })
         .collect()
 }
@@ -294,6 +321,12 @@ fn topology_view(topo: &Topology, interface: Option<String>) -> TopologyView {
         }
     }
     TopologyView {
+        local_tgw_unknown: topo
+            .local
+            .attachments
+            .as_ref()
+            .err()
+            .map(|e| e.code().to_string()),
         node: NodeView::new(&topo.node, interface),
         local_tgw: local.map(|l| LocalTgwView {
             tgw_id: l.tgw_id,

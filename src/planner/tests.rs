@@ -452,3 +452,103 @@ fn mismatch_messages_use_the_hop_codes() {
         [127010, 127016, 127018, 127021]
     );
 }
+
+fn failed(api: Api, region: &str, kind: ApiErrorKind) -> ApiError {
+    ApiError {
+        api,
+        region: region.into(),
+        resource: None,
+        kind,
+    }
+}
+
+#[test]
+fn a_transient_local_peering_failure_only_warns_and_the_local_hops_converge() {
+    let mut topo = two_region();
+    let overloaded = ApiErrorKind::Overloaded {
+        code: "InternalError".into(),
+        status: 500,
+    };
+    topo.peerings = Err(failed(
+        Api::DescribeTransitGatewayPeeringAttachments,
+        EAST,
+        overloaded,
+    ));
+    let plan = plan(&topo);
+    assert_eq!(codes(&plan), [127113]);
+    assert!(!fails_restore(&plan));
+    assert!(plan.checks.iter().any(|c| c.table_id == "rtb-n1a"));
+    assert!(plan.checks.iter().any(|c| c.table_id == "tgw-rtb-e"));
+    assert!(!plan.checks.iter().any(|c| c.region == WEST));
+}
+
+#[test]
+fn a_definite_local_peering_failure_fails_restore() {
+    let mut topo = two_region();
+    topo.peerings = Err(denied(Api::DescribeTransitGatewayPeeringAttachments, EAST));
+    let plan = plan(&topo);
+    assert_eq!(codes(&plan), [127007]);
+    assert!(fails_restore(&plan));
+}
+
+#[test]
+fn failed_peerings_are_no_evidence_that_remote_vpcs_lack_the_route() {
+    let mut topo = two_region();
+    topo.local
+        .vpc_tables
+        .as_mut()
+        .unwrap()
+        .retain(|t| t.vpc_id == "vpc-n1");
+    topo.peerings = Err(failed(
+        Api::DescribeTransitGatewayPeeringAttachments,
+        EAST,
+        ApiErrorKind::Unreachable {
+            reason: "read timeout".into(),
+        },
+    ));
+    let plan = plan(&topo);
+    assert!(!codes(&plan).contains(&127022), "{:?}", codes(&plan));
+}
+
+#[test]
+fn a_failed_attachment_lookup_is_its_error_never_127012() {
+    for kind in [
+        ApiErrorKind::Unreachable {
+            reason: "read timeout".into(),
+        },
+        ApiErrorKind::Overloaded {
+            code: "RequestLimitExceeded".into(),
+            status: 503,
+        },
+    ] {
+        let mut topo = two_region();
+        topo.local.attachments = Err(failed(
+            Api::DescribeTransitGatewayVpcAttachments,
+            EAST,
+            kind,
+        ));
+        let plan = plan(&topo);
+        assert_eq!(codes(&plan), [127003]);
+        assert!(fails_restore(&plan));
+    }
+}
+
+#[test]
+fn a_tgw_table_that_began_deleting_is_left_alone_with_a_warning() {
+    let mut topo = two_region();
+    let mut gone = tgw_table("tgw-rtb-e2", "tgw-e", None);
+    gone.vip_route = Err(failed(
+        Api::SearchTransitGatewayRoutes,
+        EAST,
+        ApiErrorKind::Service {
+            code: "IncorrectState".into(),
+            message: "Transit Gateway Route Table tgw-rtb-e2 is in invalid state: deleting.".into(),
+            status: 400,
+        },
+    ));
+    topo.local.tgw_tables.as_mut().unwrap().push(gone);
+    let plan = plan(&topo);
+    assert_eq!(codes(&plan), [127115]);
+    assert!(!fails_restore(&plan));
+    assert!(!plan.checks.iter().any(|c| c.table_id == "tgw-rtb-e2"));
+}

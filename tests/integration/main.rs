@@ -3,7 +3,10 @@
 
 mod util;
 
+mod bounds;
 mod failures;
 mod invocation;
+mod lookups;
 mod operator;
+mod states;
 mod switchover;

@@ -84,7 +84,7 @@ fn status_json_reports_wrong_and_missing_routes() {
     run.assert_code(1);
     let doc = json(&run.stdout);
     assert_eq!(doc["kind"], "status");
-    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["schema_version"], 2);
     assert_eq!(doc["ok"], false);
     assert_eq!(doc["topology"]["node"]["eni_id"], "eni-01000000000000001");
 
@@ -96,7 +96,7 @@ fn status_json_reports_wrong_and_missing_routes() {
     let west = row(&doc, WEST_TGW_TABLE);
     assert_eq!(
         (&west["state"], &west["hop"]),
-        (&"MISSING".into(), &"remote-tgw".into())
+        (&"LEFT_ALONE".into(), &"remote-tgw".into())
     );
     let local_tgw = row(&doc, "tgw-rtb-01000000000000001");
     assert_eq!(local_tgw["state"], "WRONG");

@@ -238,3 +238,23 @@ impl Cluster {
         out
     }
 }
+
+// ---- Runs that a test interrupts (signals) ----
+impl Cluster {
+    /// Starts `action` on `node` as LifeKeeper would, without waiting: the
+    /// test can signal it, then collect it with [`finish`].
+    pub fn spawn_lifekeeper(&self, node: &str, action: &str) -> std::process::Child {
+        let script = self.script(action);
+        self.command(&script, node)
+            .args(["-t", TAG, "-i", ID])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+}
+
+/// Waits for a spawned run and collects its output.
+pub fn finish(child: std::process::Child) -> Run {
+    Run::from(child.wait_with_output().unwrap())
+}

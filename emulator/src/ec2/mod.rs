@@ -97,7 +97,7 @@ async fn process(shared: &Shared, request: Ec2Request) -> Result<(String, String
         })?
         .to_string();
     shared.count_call(&region, &action);
-    endpoint_health(shared, &region).await?;
+    endpoint_health(shared, &region, &action).await?;
     admit(shared, &action, &params)?;
     let body = execute(shared, &region, &action, &params)?;
     Ok((action, body))
@@ -141,16 +141,14 @@ fn resolve_region(
 
 /// Outage, then latency, then throttling: a region that is down does not
 /// get slow first, and a throttled request still pays the latency.
-async fn endpoint_health(shared: &Shared, region: &str) -> Result<(), ApiError> {
+async fn endpoint_health(shared: &Shared, region: &str, action: &str) -> Result<(), ApiError> {
     let outage = lock(&shared.knobs).outage(region);
     match outage {
         Outage::None => {}
         Outage::Unavailable => return Err(ApiError::unavailable()),
-        Outage::Hang => {
-            if !shared
-                .hold_while(|k| k.outage(region) == Outage::Hang)
-                .await
-            {
+        Outage::HangWrites if !outage.hangs(action) => {}
+        Outage::Hang | Outage::HangWrites => {
+            if !shared.hold_while(|k| k.outage(region).hangs(action)).await {
                 return Err(ApiError::unavailable());
             }
             let after = lock(&shared.knobs).outage(region);
@@ -165,6 +163,10 @@ async fn endpoint_health(shared: &Shared, region: &str) -> Result<(), ApiError> 
     }
     if lock(&shared.knobs).should_throttle() {
         return Err(ApiError::throttled());
+    }
+    let fault = lock(&shared.knobs).take_action_fault(region, action);
+    if let Some((status, code)) = fault {
+        return Err(ApiError::new(status, &code, format!("{code} (injected)")));
     }
     Ok(())
 }

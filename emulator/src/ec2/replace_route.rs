@@ -192,10 +192,9 @@ fn instance_target(c: &Call<'_>, table: &RouteTable, instance: &str) -> Result<S
 /// existing, exactly like an unknown one.
 fn tgw_target(c: &Call<'_>, table: &RouteTable, tgw: &str) -> Result<String, ApiError> {
     let attached = regional::transit_gateway(c.world, c.region, tgw).is_some()
-        && c.world
-            .vpc_attachments
-            .iter()
-            .any(|a| a.tgw == tgw && a.vpc == table.vpc && a.state == "available");
+        && c.world.vpc_attachments.iter().any(|a| {
+            a.tgw == tgw && a.vpc == table.vpc && crate::topology::attachment_in_path(&a.state)
+        });
     if !attached {
         return Err(ApiError::client(
             "InvalidTransitGatewayID.NotFound",

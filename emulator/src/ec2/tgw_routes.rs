@@ -42,6 +42,7 @@ pub fn search(c: &Call<'_>) -> Result<String, ApiError> {
     let table = regional::tgw_route_table_index(c.world, c.region, table_id)
         .map(|i| &c.world.tgw_route_tables[i])
         .ok_or_else(|| ApiError::tgw_route_table_not_found(table_id))?;
+    check_table_state(table)?;
     let found = matching_routes(c.world, table, &filters)?;
     let mut x = Xml::new();
     x.list("routeSet", &found[..found.len().min(max)], |x, r| {
@@ -167,6 +168,7 @@ pub fn plan_replace(c: &Call<'_>) -> Result<TgwRouteChange, ApiError> {
     let table = regional::tgw_route_table_index(c.world, c.region, table_id)
         .ok_or_else(|| ApiError::tgw_route_table_not_found(table_id))?;
     let tgw_table = &c.world.tgw_route_tables[table];
+    check_table_state(tgw_table)?;
     let route = tgw_table
         .routes
         .iter()
@@ -215,6 +217,23 @@ fn route_not_found(destination: &str, table_id: &str) -> ApiError {
     )
 }
 
+/// *Chosen*: AWS documents no answer for searching or changing a table that
+/// is not `available`; a `deleted` table answers NotFound (it is gone) and a
+/// `pending` or `deleting` one `IncorrectState`, as other TGW objects do.
+fn check_table_state(table: &TgwRouteTable) -> Result<(), ApiError> {
+    match table.state.as_str() {
+        "available" => Ok(()),
+        "deleted" => Err(ApiError::tgw_route_table_not_found(&table.id)),
+        other => Err(ApiError::client(
+            "IncorrectState",
+            format!(
+                "Transit Gateway Route Table {} is in invalid state: {other}.",
+                table.id
+            ),
+        )),
+    }
+}
+
 fn check_attachment(c: &Call<'_>, tgw: &str, id: &str) -> Result<(), ApiError> {
     let view = regional::attachment(c.world, c.region, id)
         .filter(|v| v.state != "deleted")
@@ -224,7 +243,8 @@ fn check_attachment(c: &Call<'_>, tgw: &str, id: &str) -> Result<(), ApiError> {
             "Transit Gateway Attachment {id} is not attached to Transit Gateway {tgw}."
         )));
     }
-    if view.state != "available" {
+    // A `modifying` attachment keeps forwarding, and routes to it can change.
+    if !crate::topology::attachment_in_path(view.state) {
         return Err(ApiError::client(
             "IncorrectState",
             format!(

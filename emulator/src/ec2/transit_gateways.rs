@@ -214,7 +214,7 @@ impl Describable for TgwRouteTable {
         match filter {
             "transit-gateway-id" => vec![self.tgw.clone()],
             "transit-gateway-route-table-id" => vec![self.id.clone()],
-            "state" => vec!["available".into()],
+            "state" => vec![self.state.clone()],
             "default-association-route-table" | "default-propagation-route-table" => vec![default],
             other => name_tag_values(other, self.name.as_deref()),
         }
@@ -224,7 +224,7 @@ impl Describable for TgwRouteTable {
         let default = is_default_table(w, self);
         x.text("transitGatewayRouteTableId", &self.id)
             .text("transitGatewayId", &self.tgw)
-            .text("state", "available")
+            .text("state", &self.state)
             .bool("defaultAssociationRouteTable", default)
             .bool("defaultPropagationRouteTable", default)
             .text("creationTime", CREATION_TIME)

@@ -241,6 +241,7 @@ fn tgw_table(spec: &MeshSpec, region: usize, table: usize, node2: Slot) -> TgwRo
         id: id("tgw-rtb", region, 0, table + 1),
         tgw: tgw_id(region),
         name: None,
+        state: "available".to_string(),
         routes,
     }
 }

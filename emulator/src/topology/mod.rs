@@ -123,6 +123,10 @@ pub struct TgwRouteTable {
     pub tgw: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// One of [`TGW_ROUTE_TABLE_STATES`]; only an `available` table can be
+    /// searched or changed.
+    #[serde(default = "available", skip_serializing_if = "is_available")]
+    pub state: String,
     #[serde(default)]
     pub routes: Vec<TgwRoute>,
 }
@@ -237,6 +241,22 @@ fn default_iam_role() -> String {
 
 fn available() -> String {
     "available".to_string()
+}
+
+fn is_available(state: &str) -> bool {
+    state == "available"
+}
+
+/// TGW route table states EC2 can report.
+pub const TGW_ROUTE_TABLE_STATES: &[&str] = &["pending", "available", "deleting", "deleted"];
+
+/// Attachment states in which a TGW attachment forwards traffic: a
+/// `modifying` attachment (subnets or options being changed) keeps
+/// forwarding, every other state but `available` does not.
+pub const ATTACHMENT_STATES_IN_PATH: &[&str] = &["available", "modifying"];
+
+pub fn attachment_in_path(state: &str) -> bool {
+    ATTACHMENT_STATES_IN_PATH.contains(&state)
 }
 
 impl Topology {

@@ -232,6 +232,9 @@ impl Topology {
                 table.tgw
             )));
         }
+        if !super::TGW_ROUTE_TABLE_STATES.contains(&table.state.as_str()) {
+            return Err(invalid(format!("{what}: unknown state {}", table.state)));
+        }
         check_unique_destinations(&what, table.routes.iter().map(|r| r.destination.as_str()))?;
         for route in &table.routes {
             let what = format!("{what}, route {}", route.destination);

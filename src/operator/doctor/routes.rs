@@ -14,7 +14,8 @@ pub fn checks(ec2: &Ec2Facts) -> Vec<Check> {
             .unwrap_or_else(|| local_vpc(s)),
         unseen("routes.local-tgw", "TGW attachments", &local.attachments)
             .unwrap_or_else(|| local_tgw(s)),
-        peered_tgws(s),
+        unseen("routes.peered-tgw", "TGW peerings", &ec2.topology.peerings)
+            .unwrap_or_else(|| peered_tgws(s)),
         propagated(s),
         restore_would(ec2),
     ]
@@ -52,15 +53,32 @@ fn table(r: &RouteRow) -> &str {
     r.table_id.as_deref().unwrap_or("?")
 }
 
-/// "N tables carry the VIP route", and how many restore would still rewrite.
+/// Tables of a segmented TGW that have no VIP route: restore leaves them alone.
+fn left_alone<'r>(rows: &[&'r RouteRow]) -> Vec<&'r RouteRow> {
+    rows.iter()
+        .copied()
+        .filter(|r| r.state == RouteState::LeftAlone)
+        .collect()
+}
+
+/// "N tables carry the VIP route", how many restore would still rewrite,
+/// and how many have none and are left alone.
 fn present(rows: &[&RouteRow], what: &str) -> String {
-    let elsewhere = rows.iter().filter(|r| r.state != RouteState::Ok).count();
-    let later = if elsewhere == 0 {
-        String::new()
-    } else {
-        format!("; {elsewhere} point elsewhere now, which restore changes")
-    };
-    format!("the VIP route is in {} {what} table(s){later}", rows.len())
+    let alone = left_alone(rows).len();
+    let routed = rows.len() - alone;
+    let elsewhere = rows.iter().filter(|r| !r.state.is_fine()).count();
+    let mut text = format!("the VIP route is in {routed} {what} table(s)");
+    if elsewhere > 0 {
+        text.push_str(&format!(
+            "; {elsewhere} point elsewhere now, which restore changes"
+        ));
+    }
+    if alone > 0 {
+        text.push_str(&format!(
+            "; {alone} table(s) have no VIP route (left alone)"
+        ));
+    }
+    text
 }
 
 fn local_vpc(s: &StatusReport) -> Check {
@@ -128,6 +146,10 @@ fn peered_tgws(s: &StatusReport) -> Check {
         return Check::new(id, CheckStatus::Fail, format!("TGW route table {} of {} ({}) has no route for {vip}", table(gap), gap.owner, gap.region))
             .fix(format!("aws ec2 create-transit-gateway-route --region {} --transit-gateway-route-table-id {} --destination-cidr-block {vip}/32 --transit-gateway-attachment-id {}", gap.region, table(gap), gap.desired));
     }
+    if let Some(bare) = unrouted_tgw(&theirs) {
+        return Check::new(id, CheckStatus::Warn, format!("no route table of {} ({}) has a route for {vip}: restore skips it with 127033", bare.owner, bare.region))
+            .fix(format!("if clients behind {} must reach the VIP, add a static {vip}/32 route to the peering {} in the table(s) that serve them", bare.owner, bare.desired));
+    }
     let silent: Vec<&str> = theirs
         .iter()
         .filter(|r| r.state == RouteState::Unreachable)
@@ -138,6 +160,16 @@ fn peered_tgws(s: &StatusReport) -> Check {
             .fix("see the endpoint checks; restore skips a silent region and converges it on the next run");
     }
     Check::new(id, CheckStatus::Pass, present(&theirs, "peered TGW"))
+}
+
+/// A peered TGW none of whose tables has the VIP route (127033): every row of
+/// that TGW is LEFT_ALONE.
+fn unrouted_tgw<'r>(rows: &[&'r RouteRow]) -> Option<&'r RouteRow> {
+    left_alone(rows).into_iter().find(|bare| {
+        rows.iter()
+            .filter(|r| r.owner == bare.owner)
+            .all(|r| r.state == RouteState::LeftAlone)
+    })
 }
 
 fn propagated(s: &StatusReport) -> Check {

@@ -265,3 +265,25 @@ fn a_denied_lookup_makes_route_checks_unknown_not_absent() {
     assert_eq!(routes.status, CheckStatus::Warn, "{routes:#?}");
     assert!(routes.summary.contains("UnauthorizedOperation"));
 }
+
+#[test]
+fn failed_peering_lookup_is_not_a_single_region_cluster() {
+    let s = settings(&[]);
+    let mut ec2 = ok_ec2();
+    ec2.topology.peerings = Err(ApiError {
+        api: Api::DescribeTransitGatewayPeeringAttachments,
+        region: "us-east-1".into(),
+        resource: None,
+        kind: ApiErrorKind::Overloaded {
+            code: "InternalError".into(),
+            status: 500,
+        },
+    });
+    ec2.plan = planner::plan(&ec2.topology);
+    ec2.status = status::report(&ec2.topology, &ec2.plan, None, None);
+    let r = report(&facts(&s, Some(ec2)));
+    let peered = check(&r, "routes.peered-tgw");
+    assert_eq!(peered.status, CheckStatus::Warn, "{peered:#?}");
+    assert!(peered.summary.contains("not checked"), "{peered:#?}");
+    assert!(!peered.summary.contains("single-region"), "{peered:#?}");
+}

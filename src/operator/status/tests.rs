@@ -57,8 +57,13 @@ fn after_a_restore_everything_is_ok() {
 }
 
 #[test]
-fn tgw_tables_without_the_vip_route_are_missing_on_both_sides() {
+fn tgw_tables_without_the_vip_route_are_left_alone_on_both_sides() {
     let mut topo = two_region();
+    let plan = planner::plan(&topo);
+    apply(&mut topo, &plan);
+    if let Ok(tables) = &mut topo.local.vpc_tables {
+        tables[0].main = true;
+    }
     if let Ok(tables) = &mut topo.local.tgw_tables {
         tables.push(tgw_table("tgw-rtb-e2", "tgw-e", None));
     }
@@ -69,14 +74,34 @@ fn tgw_tables_without_the_vip_route_are_missing_on_both_sides() {
     let local = state_of(&r, "tgw-rtb-e2");
     assert_eq!(
         (local.state, local.desired.as_str()),
-        (RouteState::Missing, "att-n1")
+        (RouteState::LeftAlone, "att-n1")
     );
+    assert_eq!(local.detail.as_deref(), Some("no VIP route (left alone)"));
     let peered = state_of(&r, "tgw-rtb-w2");
     assert_eq!(
         (peered.state, peered.hop),
-        (RouteState::Missing, Hop::RemoteTgw)
+        (RouteState::LeftAlone, Hop::RemoteTgw)
     );
-    assert_eq!(peered.desired, "peer-ew");
+    // A segmented TGW is normal: every existing VIP route is right.
+    assert!(r.ok, "{:#?}", r.routes);
+    let json = serde_json::to_value(&r).unwrap();
+    assert!(json.to_string().contains("\"LEFT_ALONE\""));
+}
+
+#[test]
+fn a_local_tgw_with_no_vip_route_anywhere_is_missing() {
+    let mut topo = two_region();
+    if let Ok(tables) = &mut topo.local.tgw_tables {
+        *tables = vec![
+            tgw_table("tgw-rtb-e", "tgw-e", None),
+            tgw_table("tgw-rtb-e2", "tgw-e", None),
+        ];
+    }
+    let r = status(&topo, None);
+    for id in ["tgw-rtb-e", "tgw-rtb-e2"] {
+        assert_eq!(state_of(&r, id).state, RouteState::Missing);
+    }
+    assert!(!r.ok);
 }
 
 #[test]
@@ -137,5 +162,28 @@ fn a_failed_main_table_lookup_is_a_finding_and_not_ok() {
         last.text.contains("ec2:DescribeRouteTables"),
         "{}",
         last.text
+    );
+}
+
+#[test]
+fn a_failed_attachment_lookup_is_an_unknown_local_tgw_not_none() {
+    let mut topo = two_region();
+    topo.local.attachments = Err(denied(
+        Api::DescribeTransitGatewayVpcAttachments,
+        "us-east-1",
+    ));
+    let r = status(&topo, None);
+    assert_eq!(r.topology.local_tgw, None);
+    assert_eq!(
+        r.topology.local_tgw_unknown.as_deref(),
+        Some("UnauthorizedOperation")
+    );
+    let text = crate::operator::render::status(&r);
+    assert!(text.contains("Local TGW: unknown"), "{text}");
+    assert!(!text.contains("none found"), "{text}");
+    let codes: Vec<u32> = r.findings.iter().map(|f| f.code).collect();
+    assert!(
+        codes.contains(&127003) && !codes.contains(&127012),
+        "{codes:?}"
     );
 }
