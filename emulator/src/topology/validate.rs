@@ -88,9 +88,13 @@ impl Topology {
         )?;
         check_unique("node", self.nodes.iter().map(|n| n.name.as_str()))?;
         check_unique("ENI", self.nodes.iter().map(|n| n.eni.as_str()))?;
+        // An instance is one node; its further ENIs share its instance id.
         check_unique(
             "instance",
-            self.nodes.iter().map(|n| n.instance_id.as_str()),
+            self.nodes
+                .iter()
+                .filter(|n| n.attached_to.is_none())
+                .map(|n| n.instance_id.as_str()),
         )?;
         check_unique("MAC", self.nodes.iter().map(|n| n.mac.as_str()))
     }
@@ -286,11 +290,33 @@ impl Topology {
                 node.region, vpc.id, vpc.region
             )));
         }
+        self.check_attachment_of(&what, node)?;
         check_prefix(&what, "ENI", &node.eni, "eni-")?;
         check_prefix(&what, "instance id", &node.instance_id, "i-")?;
         check_prefix(&what, "subnet", &node.subnet, "subnet-")?;
         check_mac(&what, &node.mac)?;
         check_node_ip(&what, node, &vpc.cidr)
+    }
+}
+
+impl Topology {
+    /// A further ENI belongs to a node (not to another further ENI) in the
+    /// same region, and carries that node's instance id.
+    fn check_attachment_of(&self, what: &str, node: &Node) -> Checked {
+        let Some(owner) = &node.attached_to else {
+            return Ok(());
+        };
+        let Some(host) = self.node(owner).filter(|h| h.attached_to.is_none()) else {
+            return Err(invalid(format!(
+                "{what}: attached_to {owner} is not a node"
+            )));
+        };
+        if host.region != node.region || host.instance_id != node.instance_id {
+            return Err(invalid(format!(
+                "{what}: attached to {owner} but its region or instance id differs"
+            )));
+        }
+        Ok(())
     }
 }
 
