@@ -157,6 +157,9 @@ pub enum Message {
     InfoUnreadable {
         reason: String,
     },
+    IgnoredArguments {
+        args: String,
+    },
 }
 
 impl Message {
@@ -197,6 +200,7 @@ impl Message {
             DefaultsFileLine { .. } => 127104,
             Starting { .. } => 127105,
             InfoUnreadable { .. } => 127106,
+            IgnoredArguments { .. } => 127107,
         }
     }
 
@@ -216,7 +220,8 @@ impl Message {
             | RegionUnreachable { .. }
             | PropagatedRoute { .. }
             | DefaultsFileLine { .. }
-            | InfoUnreadable { .. } => Level::Warn,
+            | InfoUnreadable { .. }
+            | IgnoredArguments { .. } => Level::Warn,
             RouteReplaced { .. } | Summary { .. } | Starting { .. } => Level::Info,
             _ => Level::Error,
         }
@@ -330,6 +335,9 @@ impl fmt::Display for Message {
             InfoUnreadable { reason } => {
                 write!(f, "Cannot read the resource's info field: {reason}")
             }
+            IgnoredArguments { args } => {
+                write!(f, "Ignoring argument(s) this version does not know: {args}")
+            }
         }
     }
 }
@@ -390,7 +398,7 @@ mod tests {
         let readme = include_str!("../README.md");
         for code in (127001..=127025)
             .chain(127033..=127041)
-            .chain(127100..=127106)
+            .chain(127100..=127107)
         {
             assert!(
                 readme.contains(&format!("| {code} |")),

@@ -3,7 +3,11 @@
 
 mod util;
 
+mod defaults_file;
 mod failures;
 mod invocation;
+mod lifekeeper_door;
 mod operator;
+mod secrets;
 mod switchover;
+mod vip_interface;
