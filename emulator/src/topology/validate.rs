@@ -413,6 +413,40 @@ mod tests {
     }
 
     #[test]
+    fn a_further_eni_belongs_to_a_node_of_the_same_instance() {
+        let further = |t: &mut Topology| {
+            let mut eth1 = t.nodes[0].clone();
+            eth1.name = "node1-eth1".into();
+            eth1.attached_to = Some("node1".into());
+            eth1.eni = "eni-01000000000000011".into();
+            eth1.mac = "0e:10:00:00:00:11".into();
+            eth1.private_ip = "10.1.1.11".into();
+            t.nodes.push(eth1);
+        };
+        let mut t = Topology::two_region();
+        further(&mut t);
+        t.validate().unwrap();
+        let m = error_of(|t| {
+            further(t);
+            t.nodes[2].attached_to = Some("node9".into());
+        });
+        assert!(m.contains("node node1-eth1") && m.contains("node9"), "{m}");
+        let m = error_of(|t| {
+            further(t);
+            t.nodes[2].instance_id = "i-09000000000000009".into();
+        });
+        assert!(m.contains("instance id differs"), "{m}");
+        let m = error_of(|t| {
+            further(t);
+            t.nodes[2].attached_to = None;
+        });
+        assert!(
+            m.contains("instance"),
+            "a second node may not share the instance: {m}"
+        );
+    }
+
+    #[test]
     fn unknown_references_name_the_object() {
         let m = error_of(|t| t.route_tables[0].vpc = "vpc-0nope".into());
         assert!(
