@@ -199,14 +199,6 @@ fn implied_action(args: &[OsString]) -> Option<ActionKind> {
     args.first().and_then(|a| action_from_argv0(a))
 }
 
-/// Inserts the action implied by argv[0] when no subcommand was given.
-pub fn with_implied_action(mut args: Vec<OsString>) -> Vec<OsString> {
-    if let Some(kind) = implied_action(&args) {
-        args.insert(1, OsString::from(kind.name()));
-    }
-    args
-}
-
 /// The parsed command line, and what the LifeKeeper path had to leave out.
 #[derive(Debug)]
 pub struct Parsed {
@@ -429,10 +421,7 @@ mod tests {
     }
 
     fn parsed(v: &[&str]) -> Action {
-        match Cli::try_parse_from(with_implied_action(args(v)))
-            .unwrap()
-            .command
-        {
+        match parse(args(v)).unwrap().cli.command {
             Command::Action(action) => action,
             other => panic!("not an action: {other:?}"),
         }
@@ -560,14 +549,15 @@ mod tests {
 
     #[test]
     fn operator_commands_parse_even_from_a_lifekeeper_copy() {
-        let cli = Cli::try_parse_from(with_implied_action(args(&[
+        let cli = parse(args(&[
             "/a/!restore/tag",
             "status",
             "--ip",
             "10.0.0.100",
             "--json",
-        ])))
-        .unwrap();
+        ]))
+        .unwrap()
+        .cli;
         let Command::Status(inspect) = cli.command else {
             panic!("not status: {:?}", cli.command);
         };
@@ -589,15 +579,9 @@ mod tests {
 
     #[test]
     fn no_action_at_all_is_a_usage_error() {
-        let err = Cli::try_parse_from(with_implied_action(args(&[
-            "/usr/bin/tgw_generic_rk",
-            "-t",
-            "x",
-        ])))
-        .unwrap_err();
+        let err = parse(args(&["/usr/bin/tgw_generic_rk", "-t", "x"])).unwrap_err();
         assert_eq!(err.exit_code(), 2);
-        let err = Cli::try_parse_from(with_implied_action(args(&["/x/!bogus/tag", "-t", "x"])))
-            .unwrap_err();
+        let err = parse(args(&["/x/!bogus/tag", "-t", "x"])).unwrap_err();
         assert_eq!(err.exit_code(), 2);
     }
 }

@@ -139,7 +139,7 @@ fn parameters_check(s: &Settings) -> Check {
         "params.defaults",
         CheckStatus::Warn,
         format!(
-            "{} unusable line(s) in {file}; built-in values used for them",
+            "{} problem(s) with {file}; built-in values used for what it could not set",
             s.warnings.len()
         ),
     )
