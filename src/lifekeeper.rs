@@ -98,27 +98,35 @@ pub fn run_bounded(mut command: Command, limit: Duration) -> Result<Finished, St
         kill_group(group, &rx, false);
         return Err(format!("cannot be watched: {e}"));
     }
-    let (mut status, mut out, mut err) = (None, None, None);
-    while status.is_none() || out.is_none() || err.is_none() {
-        let left = limit.saturating_sub(started.elapsed());
-        match rx.recv_timeout(left) {
+    collect(&rx, group, started, limit)
+}
+
+/// Waits for the exit status and both outputs until `limit` after `started`;
+/// past it, kills the group.
+fn collect(
+    rx: &mpsc::Receiver<Event>,
+    group: Option<Pid>,
+    started: Instant,
+    limit: Duration,
+) -> Result<Finished, String> {
+    let (mut status, mut stdout, mut stderr) = (None, None::<Vec<u8>>, None::<Vec<u8>>);
+    while status.is_none() || stdout.is_none() || stderr.is_none() {
+        match rx.recv_timeout(limit.saturating_sub(started.elapsed())) {
             Ok(Event::Exited(Ok(s))) => status = Some(s),
             Ok(Event::Exited(Err(e))) => {
-                kill_group(group, &rx, true);
+                kill_group(group, rx, true);
                 return Err(format!("could not be waited for: {e}"));
             }
-            Ok(Event::Stdout(b)) => out = Some(b),
-            Ok(Event::Stderr(b)) => err = Some(b),
+            Ok(Event::Stdout(b)) => stdout = Some(b),
+            Ok(Event::Stderr(b)) => stderr = Some(b),
             Err(_) => {
-                kill_group(group, &rx, status.is_some());
-                return Err(format!(
-                    "did not answer within {} s; killed it",
-                    limit.as_secs()
-                ));
+                kill_group(group, rx, status.is_some());
+                let secs = limit.as_secs();
+                return Err(format!("did not answer within {secs} s; killed it"));
             }
         }
     }
-    match (status, out, err) {
+    match (status, stdout, stderr) {
         (Some(status), Some(stdout), Some(stderr)) => Ok(Finished {
             status,
             stdout,
