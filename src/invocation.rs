@@ -8,7 +8,7 @@
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap::{ArgAction, Args, CommandFactory, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -261,9 +261,17 @@ impl OptionSpec {
         let Some(action) = cli.find_subcommand(kind.name()) else {
             return Vec::new();
         };
+        // Help and version would print and exit 0 without doing the action:
+        // on the LifeKeeper path they are arguments we do not know.
+        let informational = |a: &clap::Arg| {
+            matches!(
+                a.get_action(),
+                ArgAction::Help | ArgAction::HelpShort | ArgAction::HelpLong | ArgAction::Version
+            )
+        };
         action
             .get_arguments()
-            .filter(|a| !a.is_positional())
+            .filter(|a| !a.is_positional() && !informational(a))
             .map(|a| OptionSpec {
                 id: a.get_id().to_string(),
                 shorts: a
@@ -515,6 +523,13 @@ mod tests {
         assert_eq!(action.target().tag.as_deref(), Some("a"));
         assert_eq!(action.target().id, None);
         assert_eq!(ignored, ["-i (no value)", "-t", "b", "-v", "--", "-z"]);
+    }
+
+    #[test]
+    fn on_the_lifekeeper_path_help_is_no_way_to_skip_the_action() {
+        let (action, ignored) = lenient(&["/lk/actions/!restore/v", "-t", "v", "-h", "--help"]);
+        assert_eq!(action.kind(), ActionKind::Restore);
+        assert_eq!(ignored, ["-h", "--help"]);
     }
 
     #[test]
