@@ -157,6 +157,9 @@ pub enum Message {
     InfoUnreadable {
         reason: String,
     },
+    IgnoredArguments {
+        args: String,
+    },
     // ---- 127113-127115: engine (states, interrupted runs) ----
     PeeringsUnknown {
         tgw: String,
@@ -211,6 +214,7 @@ impl Message {
             DefaultsFileLine { .. } => 127104,
             Starting { .. } => 127105,
             InfoUnreadable { .. } => 127106,
+            IgnoredArguments { .. } => 127107,
             PeeringsUnknown { .. } => 127113,
             Interrupted { .. } => 127114,
             TgwTableSkipped { .. } => 127115,
@@ -234,6 +238,7 @@ impl Message {
             | PropagatedRoute { .. }
             | DefaultsFileLine { .. }
             | InfoUnreadable { .. }
+            | IgnoredArguments { .. }
             | PeeringsUnknown { .. }
             | TgwTableSkipped { .. } => Level::Warn,
             RouteReplaced { .. } | Summary { .. } | Starting { .. } => Level::Info,
@@ -349,6 +354,9 @@ impl fmt::Display for Message {
             InfoUnreadable { reason } => {
                 write!(f, "Cannot read the resource's info field: {reason}")
             }
+            IgnoredArguments { args } => {
+                write!(f, "Ignoring argument(s) this version does not know: {args}")
+            }
             PeeringsUnknown { tgw, reason } => write!(
                 f,
                 "The peerings of {tgw} could not be listed ({reason}); routes behind them were skipped and will converge on the next run"
@@ -418,7 +426,7 @@ mod tests {
         let readme = include_str!("../README.md");
         for code in (127001..=127025)
             .chain(127033..=127041)
-            .chain(127100..=127106)
+            .chain(127100..=127107)
             .chain(127113..=127115)
         {
             assert!(

@@ -19,6 +19,7 @@ pub mod lifekeeper;
 pub mod logging;
 pub mod operator;
 pub mod planner;
+pub mod redact;
 pub mod report;
 pub mod run;
 pub mod settings;

@@ -23,6 +23,7 @@ use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::catalog::{self, Message};
+use crate::redact;
 
 const COMPONENT: &str = "tgw_generic_rk";
 
@@ -46,10 +47,13 @@ pub fn init(action: &str, tag: &str, verbose: bool, facility: Option<&str>) {
         syslog: Mutex::new(syslog),
     };
     let verbose_layer = verbose.then(|| {
+        // Debug, never trace: the SDK's trace lines carry request headers
+        // (the IMDS token, the signature). URL passwords are hidden by the
+        // writer; tests/integration/secrets.rs checks the whole output.
         let filter =
             EnvFilter::new("tgw_generic_rk=debug,aws_smithy_runtime=debug,aws_config=debug");
         tracing_subscriber::fmt::layer()
-            .with_writer(std::io::stderr)
+            .with_writer(RedactedStderr::default)
             .with_filter(filter)
             .with_filter(filter_fn(|meta| meta.fields().field("code").is_none()))
     });
@@ -123,7 +127,8 @@ impl<S: Subscriber> Layer<S> for CatalogLayer {
         } else {
             "INFO"
         };
-        let line = format!("{name}{}{code}:{}", self.prefix, fields.text);
+        let text = redact::userinfo(&fields.text);
+        let line = format!("{name}{}{code}:{text}", self.prefix);
         let _ = writeln!(std::io::stderr().lock(), "{line}");
         let mut syslog = self.syslog.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(logger) = syslog.as_mut() {
@@ -133,5 +138,28 @@ impl<S: Subscriber> Layer<S> for CatalogLayer {
                 _ => logger.info(&line),
             };
         }
+    }
+}
+
+/// The `-v` writer: collects one event and writes it to stderr with the
+/// passwords of URLs hidden, as catalog lines are.
+#[derive(Default)]
+struct RedactedStderr(Vec<u8>);
+
+impl std::io::Write for RedactedStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for RedactedStderr {
+    fn drop(&mut self) {
+        let text = redact::userinfo(&String::from_utf8_lossy(&self.0));
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
     }
 }

@@ -5,8 +5,11 @@
 //! from a root shell with its own proxy variables, behave like LifeKeeper's
 //! (field failures came exactly from that difference).
 
+mod defaults_file;
+
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::ops::RangeInclusive;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -14,6 +17,12 @@ use serde::Serialize;
 use crate::catalog::Message;
 
 pub const DEFAULT_PATH: &str = "/etc/default/LifeKeeper";
+
+/// Accepted seconds for the three timeouts; larger values are clamped (with
+/// a warning) so every deadline derived from them stays finite and sane.
+pub const TIMEOUT_SECONDS: RangeInclusive<u64> = 1..=300;
+/// Accepted values of `TGW_RK_CONCURRENCY`; larger values are clamped.
+pub const CONCURRENCY: RangeInclusive<u64> = 1..=64;
 
 /// Where a value came from, so `doctor` can say why it is what it is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -55,9 +64,21 @@ impl Settings {
         let path = std::env::var_os("TGW_RK_DEFAULTS")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from(DEFAULT_PATH));
-        let (file, warnings) = read_defaults_file(&path);
-        let env: HashMap<String, String> = std::env::vars().collect();
-        Settings::resolve(path, &file, &env, warnings)
+        // Variables that are not UTF-8 are none of ours; `vars()` would panic on them.
+        let env: HashMap<String, String> = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect();
+        let file = defaults_file::read(&path, &env);
+        let shown = path.display().to_string();
+        let warnings = file
+            .problems
+            .into_iter()
+            .map(|reason| Message::DefaultsFileLine {
+                path: shown.clone(),
+                reason,
+            })
+            .collect();
+        Settings::resolve(path, &file.values, &env, warnings)
     }
 
     /// Resolves every parameter from already-read sources; pure, for tests.
@@ -77,7 +98,11 @@ impl Settings {
         let connect_timeout = lookup.seconds("AWSCLI_CONNECT_TIMEOUT", 10);
         let read_timeout = lookup.seconds("AWSCLI_READ_TIMEOUT", 5);
         let imds_timeout = lookup.seconds("LK_CURL_TIMEOUT", 5);
-        let concurrency = lookup.number("TGW_RK_CONCURRENCY", 16);
+        let concurrency = lookup.number("TGW_RK_CONCURRENCY", 16, CONCURRENCY);
+        let concurrency = Setting {
+            value: usize::try_from(concurrency.value).unwrap_or(16),
+            source: concurrency.source,
+        };
         let http_proxy = lookup.either("HTTP_PROXY", "http_proxy");
         let https_proxy = lookup.either("HTTPS_PROXY", "https_proxy");
         let no_proxy = lookup.either("NO_PROXY", "no_proxy");
@@ -109,7 +134,8 @@ impl Settings {
     /// How long a remote region may stay silent before its work is skipped:
     /// one connect plus two reads, so one retried call fits.
     pub fn remote_deadline(&self) -> Duration {
-        self.connect_timeout.value + 2 * self.read_timeout.value
+        let reads = self.read_timeout.value.saturating_mul(2);
+        self.connect_timeout.value.saturating_add(reads)
     }
 }
 
@@ -152,77 +178,67 @@ impl Lookup<'_> {
         found.filter(|s| !s.value.trim().is_empty())
     }
 
-    fn number(&mut self, key: &str, default: usize) -> Setting<usize> {
+    /// A whole number in `range`: below it (or not a number) is refused
+    /// for `default`, above it is clamped to the maximum; both warn.
+    fn number(&mut self, key: &str, default: u64, range: RangeInclusive<u64>) -> Setting<u64> {
         let Some(s) = self.string(key) else {
             return Setting {
                 value: default,
                 source: Source::BuiltIn,
             };
         };
-        match s.value.trim().parse::<usize>() {
-            Ok(n) if n > 0 => Setting {
-                value: n,
-                source: s.source,
-            },
-            _ => {
-                self.warnings.push(Message::DefaultsFileLine {
-                    path: self.path.to_string(),
-                    reason: format!(
-                        "{key}={:?} is not a positive whole number; using {default}",
-                        s.value
-                    ),
-                });
-                Setting {
-                    value: default,
-                    source: Source::BuiltIn,
-                }
+        let (min, max) = (*range.start(), *range.end());
+        let above = match s.value.trim().parse::<u64>() {
+            Ok(n) if range.contains(&n) => {
+                return Setting {
+                    value: n,
+                    source: s.source,
+                };
             }
+            Ok(n) => n > max,
+            // Too large even for u64 is above the maximum too.
+            Err(e) => *e.kind() == std::num::IntErrorKind::PosOverflow,
+        };
+        if above {
+            self.warn(format!(
+                "{key} is above the accepted maximum; using {max} (accepted: {min}-{max})"
+            ));
+            return Setting {
+                value: max,
+                source: s.source,
+            };
+        }
+        self.warn(format!(
+            "{key}={:?} is not a whole number from {min} to {max}; using {default}",
+            s.value
+        ));
+        Setting {
+            value: default,
+            source: Source::BuiltIn,
         }
     }
 
     fn seconds(&mut self, key: &str, default: u64) -> Setting<Duration> {
-        let n = self.number(key, default as usize);
+        let n = self.number(key, default, TIMEOUT_SECONDS);
         Setting {
-            value: Duration::from_secs(n.value as u64),
+            value: Duration::from_secs(n.value),
             source: n.source,
         }
     }
-}
 
-/// Reads `KEY=value` lines with shell-style quotes, comments and `export`.
-fn read_defaults_file(path: &Path) -> (HashMap<String, String>, Vec<Message>) {
-    let mut values = HashMap::new();
-    let mut warnings = Vec::new();
-    let shown = path.display().to_string();
-    let iter = match dotenvy::from_path_iter(path) {
-        Ok(iter) => iter,
-        Err(e) if e.not_found() => return (values, warnings),
-        Err(e) => {
-            warnings.push(Message::DefaultsFileLine {
-                path: shown,
-                reason: format!("cannot read it ({e}); using built-in values"),
-            });
-            return (values, warnings);
-        }
-    };
-    for item in iter {
-        match item {
-            Ok((k, v)) => {
-                values.insert(k, v);
-            }
-            Err(e) => warnings.push(Message::DefaultsFileLine {
-                path: shown.clone(),
-                reason: e.to_string(),
-            }),
-        }
+    fn warn(&mut self, reason: String) {
+        self.warnings.push(Message::DefaultsFileLine {
+            path: self.path.to_string(),
+            reason,
+        });
     }
-    (values, warnings)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::io::Write;
+    use std::path::Path;
 
     fn map(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         pairs
@@ -279,17 +295,53 @@ mod tests {
             "# LifeKeeper defaults\nexport AWSCLI_CONNECT_TIMEOUT=4\nLK_CURL_TIMEOUT='2' # short\nHTTPS_PROXY=\"http://p:8080\"\nthis is not an assignment\nAWSCLI_READ_TIMEOUT=6"
         )
         .unwrap();
-        let (values, warnings) = read_defaults_file(f.path());
-        assert_eq!(values["AWSCLI_CONNECT_TIMEOUT"], "4");
-        assert_eq!(values["LK_CURL_TIMEOUT"], "2");
-        assert_eq!(values["HTTPS_PROXY"], "http://p:8080");
-        assert_eq!(values["AWSCLI_READ_TIMEOUT"], "6");
-        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        let file = defaults_file::read(f.path(), &HashMap::new());
+        assert_eq!(file.values["AWSCLI_CONNECT_TIMEOUT"], "4");
+        assert_eq!(file.values["LK_CURL_TIMEOUT"], "2");
+        assert_eq!(file.values["HTTPS_PROXY"], "http://p:8080");
+        assert_eq!(file.values["AWSCLI_READ_TIMEOUT"], "6");
+        assert_eq!(file.problems, ["line 5: not a KEY=value assignment"]);
     }
 
     #[test]
     fn a_missing_file_is_not_an_error() {
-        let (values, warnings) = read_defaults_file(Path::new("/nonexistent/LifeKeeper"));
-        assert!(values.is_empty() && warnings.is_empty());
+        let file = defaults_file::read(Path::new("/nonexistent/LifeKeeper"), &HashMap::new());
+        assert!(file.values.is_empty() && file.problems.is_empty());
+    }
+
+    #[test]
+    fn absurd_values_are_clamped_and_deadlines_never_overflow() {
+        let file = map(&[
+            ("AWSCLI_READ_TIMEOUT", "99999999999"),
+            ("AWSCLI_CONNECT_TIMEOUT", "18446744073709551615"),
+            ("LK_CURL_TIMEOUT", "99999999999999999999999"),
+            ("TGW_RK_CONCURRENCY", "18446744073709551615"),
+        ]);
+        let s = Settings::resolve("f".into(), &file, &HashMap::new(), vec![]);
+        let max = Duration::from_secs(*TIMEOUT_SECONDS.end());
+        assert_eq!(s.read_timeout.value, max);
+        assert_eq!(s.connect_timeout.value, max);
+        assert_eq!(s.imds_timeout.value, max);
+        assert_eq!(s.concurrency.value as u64, *CONCURRENCY.end());
+        assert_eq!(s.read_timeout.source, Source::DefaultsFile);
+        assert_eq!(s.warnings.len(), 4, "{:?}", s.warnings);
+        assert!(
+            s.warnings[0]
+                .to_string()
+                .contains("above the accepted maximum")
+        );
+        assert_eq!(s.remote_deadline(), max * 3);
+        let mut huge = s.clone();
+        huge.read_timeout.value = Duration::MAX;
+        assert_eq!(huge.remote_deadline(), Duration::MAX);
+    }
+
+    #[test]
+    fn values_inside_the_ranges_are_kept() {
+        let file = map(&[("AWSCLI_READ_TIMEOUT", "300"), ("TGW_RK_CONCURRENCY", "1")]);
+        let s = Settings::resolve("f".into(), &file, &HashMap::new(), vec![]);
+        assert_eq!(s.read_timeout.value, Duration::from_secs(300));
+        assert_eq!(s.concurrency.value, 1);
+        assert!(s.warnings.is_empty());
     }
 }

@@ -60,7 +60,13 @@ impl Emulator {
     pub fn start(mut topology: Topology) -> Result<Emulator, EmulatorError> {
         topology.add_local_routes();
         topology.validate()?;
-        let nodes: Vec<String> = topology.nodes.iter().map(|n| n.name.clone()).collect();
+        // A further ENI of a node is served by that node's IMDS.
+        let nodes: Vec<String> = topology
+            .nodes
+            .iter()
+            .filter(|n| n.attached_to.is_none())
+            .map(|n| n.name.clone())
+            .collect();
         let shared = Arc::new(Shared::new(topology));
         let listening = server::start(shared.clone(), &nodes)?;
         Ok(Emulator {

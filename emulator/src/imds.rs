@@ -128,9 +128,15 @@ fn get(shared: &Shared, node: &str, path: &str, headers: &HeaderMap) -> ImdsRepl
 /// The metadata tree below `/latest/meta-data/`; directories list their
 /// children one per line, sub-directories with a trailing slash.
 fn metadata(w: &Topology, node: &Node, path: &str) -> Option<String> {
-    let mac_dir = format!("network/interfaces/macs/{}", node.mac);
-    if let Some(rest) = path.strip_prefix(&mac_dir) {
-        return interface(w, node, rest.trim_start_matches('/'));
+    // Every ENI of the instance, device 0 first, as IMDS lists them.
+    for (device, eni) in w.interfaces_of(node).enumerate() {
+        let mac_dir = format!("network/interfaces/macs/{}", eni.mac);
+        if let Some(rest) = path.strip_prefix(&mac_dir) {
+            if !(rest.is_empty() || rest.starts_with('/')) {
+                continue;
+            }
+            return interface(w, eni, device, rest.trim_start_matches('/'));
+        }
     }
     let role_path = format!("iam/security-credentials/{}", w.iam_role);
     Some(match path {
@@ -143,7 +149,11 @@ fn metadata(w: &Topology, node: &Node, path: &str) -> Option<String> {
         "placement/availability-zone" => node.availability_zone(),
         "network" => "interfaces/".to_string(),
         "network/interfaces" => "macs/".to_string(),
-        "network/interfaces/macs" => format!("{}/", node.mac),
+        "network/interfaces/macs" => w
+            .interfaces_of(node)
+            .map(|eni| format!("{}/", eni.mac))
+            .collect::<Vec<_>>()
+            .join("\n"),
         "iam" => "info\nsecurity-credentials/".to_string(),
         "iam/info" => iam_info(w, node),
         "iam/security-credentials" => w.iam_role.clone(),
@@ -152,14 +162,15 @@ fn metadata(w: &Topology, node: &Node, path: &str) -> Option<String> {
     })
 }
 
-/// Per-interface metadata below `network/interfaces/macs/<mac>/`.
-fn interface(w: &Topology, node: &Node, key: &str) -> Option<String> {
+/// Per-interface metadata below `network/interfaces/macs/<mac>/`; `node`
+/// is the ENI's entry, `device` its device number.
+fn interface(w: &Topology, node: &Node, device: usize, key: &str) -> Option<String> {
     let vpc = w.vpc(&node.vpc)?;
     Some(match key {
         "" => "device-number\ninterface-id\nlocal-ipv4s\nmac\nowner-id\nsubnet-id\nvpc-id\n\
                vpc-ipv4-cidr-block\nvpc-ipv4-cidr-blocks"
             .to_string(),
-        "device-number" => "0".to_string(),
+        "device-number" => device.to_string(),
         "interface-id" => node.eni.clone(),
         "local-ipv4s" => node.private_ip.clone(),
         "mac" => node.mac.clone(),

@@ -4,9 +4,13 @@
 mod util;
 
 mod bounds;
+mod defaults_file;
 mod failures;
 mod invocation;
+mod lifekeeper_door;
 mod lookups;
 mod operator;
+mod secrets;
 mod states;
 mod switchover;
+mod vip_interface;

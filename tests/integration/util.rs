@@ -39,7 +39,7 @@ pub struct Run {
 }
 
 impl Run {
-    fn from(out: Output) -> Run {
+    pub fn from(out: Output) -> Run {
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -160,7 +160,7 @@ impl Cluster {
         path
     }
 
-    fn command(&self, program: &Path, node: &str) -> Command {
+    pub fn command(&self, program: &Path, node: &str) -> Command {
         let mut cmd = Command::new(program);
         cmd.env_clear()
             .env("PATH", "/usr/bin:/bin")

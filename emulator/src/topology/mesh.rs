@@ -272,6 +272,7 @@ fn add_peerings(t: &mut Topology, spec: &MeshSpec) {
 fn mesh_node(name: &str, t: &Topology, s: Slot) -> Node {
     Node {
         name: name.to_string(),
+        attached_to: None,
         region: t.regions[s.region].clone(),
         vpc: id("vpc", s.region, s.vpc, 1),
         eni: eni_id(s),

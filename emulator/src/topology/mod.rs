@@ -186,11 +186,18 @@ pub struct Peering {
     pub name: Option<String>,
 }
 
-/// A LifeKeeper cluster node: one EC2 instance with one ENI.
+/// A LifeKeeper cluster node: one EC2 instance with one ENI. An entry with
+/// `attached_to` is instead a further ENI of that node's instance (same
+/// instance id): it is listed in that node's IMDS and is a valid route
+/// target, but gets no IMDS of its own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Node {
     pub name: String,
+    /// The node whose instance this ENI is attached to (as device 1, 2, …
+    /// in the order of the file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attached_to: Option<String>,
     pub region: String,
     pub vpc: String,
     pub eni: String,
@@ -325,6 +332,16 @@ impl Topology {
 
     pub fn node(&self, name: &str) -> Option<&Node> {
         self.nodes.iter().find(|n| n.name == name)
+    }
+
+    /// Every ENI of `node`'s instance: the node itself (device 0), then the
+    /// entries attached to it.
+    pub fn interfaces_of<'a>(&'a self, node: &'a Node) -> impl Iterator<Item = &'a Node> {
+        std::iter::once(node).chain(
+            self.nodes
+                .iter()
+                .filter(move |n| n.attached_to.as_deref() == Some(node.name.as_str())),
+        )
     }
 
     pub fn node_by_eni(&self, eni: &str) -> Option<&Node> {

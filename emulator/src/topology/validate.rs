@@ -88,9 +88,13 @@ impl Topology {
         )?;
         check_unique("node", self.nodes.iter().map(|n| n.name.as_str()))?;
         check_unique("ENI", self.nodes.iter().map(|n| n.eni.as_str()))?;
+        // An instance is one node; its further ENIs share its instance id.
         check_unique(
             "instance",
-            self.nodes.iter().map(|n| n.instance_id.as_str()),
+            self.nodes
+                .iter()
+                .filter(|n| n.attached_to.is_none())
+                .map(|n| n.instance_id.as_str()),
         )?;
         check_unique("MAC", self.nodes.iter().map(|n| n.mac.as_str()))
     }
@@ -289,11 +293,33 @@ impl Topology {
                 node.region, vpc.id, vpc.region
             )));
         }
+        self.check_attachment_of(&what, node)?;
         check_prefix(&what, "ENI", &node.eni, "eni-")?;
         check_prefix(&what, "instance id", &node.instance_id, "i-")?;
         check_prefix(&what, "subnet", &node.subnet, "subnet-")?;
         check_mac(&what, &node.mac)?;
         check_node_ip(&what, node, &vpc.cidr)
+    }
+}
+
+impl Topology {
+    /// A further ENI belongs to a node (not to another further ENI) in the
+    /// same region, and carries that node's instance id.
+    fn check_attachment_of(&self, what: &str, node: &Node) -> Checked {
+        let Some(owner) = &node.attached_to else {
+            return Ok(());
+        };
+        let Some(host) = self.node(owner).filter(|h| h.attached_to.is_none()) else {
+            return Err(invalid(format!(
+                "{what}: attached_to {owner} is not a node"
+            )));
+        };
+        if host.region != node.region || host.instance_id != node.instance_id {
+            return Err(invalid(format!(
+                "{what}: attached to {owner} but its region or instance id differs"
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -387,6 +413,40 @@ mod tests {
             Err(EmulatorError::InvalidTopology(message)) => message,
             other => panic!("expected an invalid topology, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_further_eni_belongs_to_a_node_of_the_same_instance() {
+        let further = |t: &mut Topology| {
+            let mut eth1 = t.nodes[0].clone();
+            eth1.name = "node1-eth1".into();
+            eth1.attached_to = Some("node1".into());
+            eth1.eni = "eni-01000000000000011".into();
+            eth1.mac = "0e:10:00:00:00:11".into();
+            eth1.private_ip = "10.1.1.11".into();
+            t.nodes.push(eth1);
+        };
+        let mut t = Topology::two_region();
+        further(&mut t);
+        t.validate().unwrap();
+        let m = error_of(|t| {
+            further(t);
+            t.nodes[2].attached_to = Some("node9".into());
+        });
+        assert!(m.contains("node node1-eth1") && m.contains("node9"), "{m}");
+        let m = error_of(|t| {
+            further(t);
+            t.nodes[2].instance_id = "i-09000000000000009".into();
+        });
+        assert!(m.contains("instance id differs"), "{m}");
+        let m = error_of(|t| {
+            further(t);
+            t.nodes[2].attached_to = None;
+        });
+        assert!(
+            m.contains("instance"),
+            "a second node may not share the instance: {m}"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use super::{Check, CheckStatus, DoctorFacts, millis};
 use crate::imds::TokenFailure;
+use crate::redact;
 use crate::settings::{Setting, Settings, Source};
 
 pub fn checks(facts: &DoctorFacts<'_>) -> Vec<Check> {
@@ -138,7 +139,7 @@ fn parameters_check(s: &Settings) -> Check {
         "params.defaults",
         CheckStatus::Warn,
         format!(
-            "{} unusable line(s) in {file}; built-in values used for them",
+            "{} problem(s) with {file}; built-in values used for what it could not set",
             s.warnings.len()
         ),
     )
@@ -153,16 +154,23 @@ fn proxy_check(s: &Settings, problem: Option<&str>) -> Check {
         ("HTTP_PROXY", &s.http_proxy),
         ("NO_PROXY", &s.no_proxy),
     ];
+    // A proxy URL may carry a password; the report is often pasted into tickets.
     let mut details: Vec<String> = proxies
         .iter()
-        .filter_map(|(name, p)| p.as_ref().map(|p| shown(name, &p.value, &p.source, s)))
+        .filter_map(|(name, p)| {
+            p.as_ref()
+                .map(|p| shown(name, redact::userinfo(&p.value), &p.source, s))
+        })
         .collect();
     details.push("instance metadata (169.254.169.254, fd00:ec2::254) is never proxied".into());
     if let Some(why) = problem {
         return Check::new(
             id,
             CheckStatus::Fail,
-            format!("the proxy setting cannot be used ({why}); EC2 is reached directly"),
+            format!(
+                "the proxy setting cannot be used ({}); EC2 is reached directly",
+                redact::userinfo(why)
+            ),
         )
         .details(details)
         .fix(format!(
