@@ -6,21 +6,25 @@
 //! [`planner`] decides every route, the [`executor`] applies the plan, and
 //! [`run`] wires them to LifeKeeper's invocation and log.
 
-pub mod catalog;
-pub mod deadline;
-pub mod discovery;
-pub mod ec2;
-pub mod executor;
-pub mod generate;
-pub mod imds;
-pub mod interfaces;
-pub mod invocation;
-pub mod lifekeeper;
-pub mod logging;
-pub mod operator;
-pub mod planner;
-pub mod redact;
-pub mod report;
-pub mod run;
+pub mod aws;
+pub mod cli;
+pub mod doors;
+pub mod engine;
+pub mod log;
 pub mod settings;
-pub mod topology;
+
+// Old paths, kept while the modules move (removed by the next commits).
+pub use aws::{imds, interfaces};
+pub use cli as invocation;
+pub use cli::generate;
+pub use doors::lifekeeper as run;
+pub use doors::lifekeeper::info as lifekeeper;
+pub use doors::operator;
+pub use engine::{deadline, discovery, executor, planner, topology};
+pub use log::lines as report;
+pub use log::output as logging;
+pub use log::{catalog, redact};
+pub mod ec2 {
+    pub use crate::aws::ec2::{sdk, sdk_config};
+    pub use crate::engine::ec2::*;
+}

@@ -5,8 +5,6 @@
 //! ([`sdk::SdkEc2`]) stays the single place that knows SDK types.
 
 mod error;
-pub mod sdk;
-pub mod sdk_config;
 
 pub use error::{Api, ApiError, ApiErrorKind, detail_of};
 

@@ -5,6 +5,8 @@
 //! `…/recovery/!recover/<TAG>`. Operators call the same binary with a
 //! subcommand. Both end up as the same parsed [`Cli`].
 
+pub mod generate;
+
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 

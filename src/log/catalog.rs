@@ -423,7 +423,7 @@ mod tests {
 
     #[test]
     fn every_code_is_documented_in_the_readme() {
-        let readme = include_str!("../README.md");
+        let readme = include_str!("../../README.md");
         for code in (127001..=127025)
             .chain(127033..=127041)
             .chain(127100..=127107)

@@ -1,5 +1,7 @@
 //! The imperative shell: one run of one action, from arguments to exit status.
 
+pub mod info;
+
 use std::net::Ipv4Addr;
 use std::process::ExitCode;
 use std::time::Instant;

@@ -1,0 +1,4 @@
+//! The front doors: one adapter per caller.
+
+pub mod lifekeeper;
+pub mod operator;
