@@ -1,3 +1,3 @@
 fn main() -> std::process::ExitCode {
-    tgw_generic_rk::run::main()
+    tgw_generic_rk::doors::lifekeeper::main()
 }

@@ -16,10 +16,10 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use tokio::sync::Mutex;
 
-use crate::catalog::Message;
-use crate::interfaces::{self, Interface};
-use crate::logging;
-use crate::topology::LocalNode;
+use crate::aws::interfaces::{self, Interface};
+use crate::engine::topology::LocalNode;
+use crate::log;
+use crate::log::catalog::Message;
 
 pub const DEFAULT_ENDPOINT: &str = "http://169.254.169.254";
 /// Tries per item before giving up, and the pause between them.
@@ -160,12 +160,12 @@ impl Imds {
                     *cached = Some(token.clone());
                     return Some(token);
                 }
-                Err(Failure::Empty) => logging::emit(&Message::ImdsTokenEmpty),
-                Err(Failure::Transport { kind, err }) => logging::emit(&Message::ImdsTokenFailed {
+                Err(Failure::Empty) => log::emit(&Message::ImdsTokenEmpty),
+                Err(Failure::Transport { kind, err }) => log::emit(&Message::ImdsTokenFailed {
                     ret: kind.to_string(),
                     err,
                 }),
-                Err(Failure::Status { status, body }) => logging::emit(&Message::ImdsTokenFailed {
+                Err(Failure::Status { status, body }) => log::emit(&Message::ImdsTokenFailed {
                     ret: status.to_string(),
                     err: body,
                 }),
@@ -187,11 +187,11 @@ impl Imds {
                 .await
             {
                 Ok(value) => return Some(value),
-                Err(Failure::Empty) => logging::emit(&Message::ImdsEmpty {
+                Err(Failure::Empty) => log::emit(&Message::ImdsEmpty {
                     item: item.to_string(),
                     retry_interval_us: RETRY_INTERVAL.as_micros() as u64,
                 }),
-                Err(Failure::Transport { kind, err }) => logging::emit(&Message::ImdsCallFailed {
+                Err(Failure::Transport { kind, err }) => log::emit(&Message::ImdsCallFailed {
                     ret: kind.to_string(),
                     err,
                     output: String::new(),
@@ -201,7 +201,7 @@ impl Imds {
                         // The token expired or IMDS restarted: get a fresh one.
                         *self.token.lock().await = None;
                     }
-                    logging::emit(&Message::ImdsHttpError {
+                    log::emit(&Message::ImdsHttpError {
                         status,
                         response: body,
                     })
@@ -225,7 +225,7 @@ impl Imds {
             match mac {
                 Some(mac) => Some(mac),
                 None => {
-                    logging::emit(&Message::NoDeviceForVip {
+                    log::emit(&Message::NoDeviceForVip {
                         ip: vip.to_string(),
                     });
                     self.get("mac").await

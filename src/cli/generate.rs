@@ -6,8 +6,8 @@ use std::path::Path;
 
 use clap::CommandFactory;
 
-use crate::invocation::{Artifact, Cli};
-use crate::run::{EXIT_FAILED, EXIT_OK};
+use crate::cli::{Artifact, Cli};
+use crate::doors::lifekeeper::{EXIT_FAILED, EXIT_OK};
 
 const NAME: &str = "tgw_generic_rk";
 

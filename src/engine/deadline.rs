@@ -21,8 +21,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::ec2::{Api, ApiError, ApiErrorKind};
-use crate::imds;
+use crate::aws::imds;
+use crate::engine::ec2::{Api, ApiError, ApiErrorKind};
 use crate::settings::Settings;
 
 /// Dependent EC2 rounds of a restore: local lookups, then the local TGW

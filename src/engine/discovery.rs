@@ -4,7 +4,7 @@
 //! and attachments are known, each peered region is looked up in parallel,
 //! bounded by a deadline so a region that does not answer cannot hold the
 //! failover into the surviving one hostage. Every lookup also ends at the
-//! run's deadline ([`crate::deadline`]): one the local region still owes
+//! run's deadline ([`crate::engine::deadline`]): one the local region still owes
 //! then counts as failed.
 
 use std::collections::BTreeMap;
@@ -14,9 +14,9 @@ use std::time::Duration;
 use futures_util::future::join_all;
 use tokio::time::Instant;
 
-use crate::deadline::by;
-use crate::ec2::{Api, ApiError, Ec2};
-use crate::topology::{
+use crate::engine::deadline::by;
+use crate::engine::ec2::{Api, ApiError, Ec2};
+use crate::engine::topology::{
     LocalNode, RegionFacts, RemoteRegion, TgwRouteTable, TgwTableFacts, Topology, choose_local_tgw,
     peered_tgws,
 };
@@ -84,7 +84,7 @@ pub async fn discover<E: Ec2>(
     let local_tgws = tgws_by_region.remove(&region).unwrap_or_default();
 
     let local_search = search_vip_routes(ec2, &region, tgw_tables, &local_tgws, vip, deadline);
-    let remote_deadline = deadline.min(crate::deadline::after(remote_silence));
+    let remote_deadline = deadline.min(crate::engine::deadline::after(remote_silence));
     let remotes = join_all(
         tgws_by_region
             .into_iter()
@@ -154,7 +154,7 @@ async fn search_vip_routes<E: Ec2>(
         let search = ec2.tgw_vip_route(region, &table.id, vip);
         let vip_route = match tokio::time::timeout_at(deadline, search).await {
             Ok(found) => found,
-            Err(_) => Err(crate::deadline::abandoned(
+            Err(_) => Err(crate::engine::deadline::abandoned(
                 Api::SearchTransitGatewayRoutes,
                 region,
                 Some(&table.id),

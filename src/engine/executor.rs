@@ -1,5 +1,5 @@
 //! Applies a plan's replacements: all at once, until the run's deadline
-//! ([`crate::deadline`]), recording each confirmed one so an interrupted run
+//! ([`crate::engine::deadline`]), recording each confirmed one so an interrupted run
 //! can still say what it did.
 
 use std::net::Ipv4Addr;
@@ -8,9 +8,9 @@ use std::sync::{Mutex, PoisonError};
 use futures_util::future::join_all;
 use tokio::time::Instant;
 
-use crate::ec2::{Api, ApiError, Ec2};
-use crate::planner::{Plan, RouteCheck};
-use crate::topology::Target;
+use crate::engine::ec2::{Api, ApiError, Ec2};
+use crate::engine::planner::{Plan, RouteCheck};
+use crate::engine::topology::Target;
 
 /// What became of one replacement.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,13 +107,13 @@ fn abandoned(check: &RouteCheck) -> ApiError {
         Target::Attachment(_) => Api::ReplaceTransitGatewayRoute,
         _ => Api::ReplaceRoute,
     };
-    crate::deadline::abandoned(api, &check.region, Some(&check.table_id))
+    crate::engine::deadline::abandoned(api, &check.region, Some(&check.table_id))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::planner::{Hop, Verdict};
+    use crate::engine::planner::{Hop, Verdict};
 
     fn check(table: &str) -> RouteCheck {
         RouteCheck {

@@ -14,12 +14,12 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::catalog::Message;
-use crate::ec2::{self, ApiError, ApiErrorKind, Replacement};
-use crate::topology::{
+use crate::engine::ec2::{self, ApiError, ApiErrorKind, Replacement};
+use crate::engine::topology::{
     LocalTgw, PeeredTgw, RegionFacts, Target, TgwTableFacts, Topology, choose_local_tgw,
     peered_tgws,
 };
+use crate::log::catalog::Message;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]

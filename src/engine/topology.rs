@@ -9,7 +9,7 @@ use std::net::Ipv4Addr;
 
 use ipnet::Ipv4Net;
 
-use crate::ec2::ApiError;
+use crate::engine::ec2::ApiError;
 
 /// Where a route sends traffic.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::ec2::Api;
+use crate::engine::ec2::Api;
 
 /// LifeKeeper's log levels that this tool uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

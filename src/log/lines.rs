@@ -5,10 +5,10 @@
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
-use crate::catalog::Message;
-use crate::ec2::detail_of;
-use crate::executor::Applied;
-use crate::planner::{Plan, RouteCheck, Verdict};
+use crate::engine::ec2::detail_of;
+use crate::engine::executor::Applied;
+use crate::engine::planner::{Plan, RouteCheck, Verdict};
+use crate::log::catalog::Message;
 
 /// Counts for the closing summary line.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -150,9 +150,9 @@ impl Tally {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ec2::{Api, ApiError, ApiErrorKind};
-    use crate::planner::Hop;
-    use crate::topology::Target;
+    use crate::engine::ec2::{Api, ApiError, ApiErrorKind};
+    use crate::engine::planner::Hop;
+    use crate::engine::topology::Target;
 
     fn check(region: &str) -> RouteCheck {
         RouteCheck {

@@ -4,3 +4,5 @@ pub mod catalog;
 pub mod lines;
 pub mod output;
 pub mod redact;
+
+pub use output::{emit, init};

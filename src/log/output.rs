@@ -22,8 +22,8 @@ use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 
-use crate::catalog::{self, Message};
-use crate::redact;
+use crate::log::catalog::{self, Message};
+use crate::log::redact;
 
 const COMPONENT: &str = "tgw_generic_rk";
 

@@ -16,8 +16,8 @@ use aws_sdk_ec2::types::{
 };
 use tokio::sync::Semaphore;
 
-use super::{Api, ApiError, ApiErrorKind, Ec2, Replacement};
-use crate::topology::{
+use crate::engine::ec2::{Api, ApiError, ApiErrorKind, Ec2, Replacement};
+use crate::engine::topology::{
     Peering, PeeringSide, Target, TgwRouteTable, TgwVipRoute, VpcAttachment, VpcCidrs,
     VpcRouteTable,
 };
@@ -302,7 +302,7 @@ impl Ec2 for SdkEc2 {
         let atts = self
             .client(region)
             .describe_transit_gateway_vpc_attachments()
-            .filters(states(crate::topology::ATTACHMENT_STATES_IN_PATH))
+            .filters(states(crate::engine::topology::ATTACHMENT_STATES_IN_PATH))
             .into_paginator()
             .items()
             .send()
@@ -326,7 +326,7 @@ impl Ec2 for SdkEc2 {
         let peerings = self
             .client(region)
             .describe_transit_gateway_peering_attachments()
-            .filters(states(crate::topology::ATTACHMENT_STATES_IN_PATH))
+            .filters(states(crate::engine::topology::ATTACHMENT_STATES_IN_PATH))
             .into_paginator()
             .items()
             .send()
@@ -352,7 +352,9 @@ impl Ec2 for SdkEc2 {
         let mut request = self
             .client(region)
             .describe_transit_gateway_route_tables()
-            .filters(states(crate::topology::TGW_ROUTE_TABLE_STATES_SEARCHED));
+            .filters(states(
+                crate::engine::topology::TGW_ROUTE_TABLE_STATES_SEARCHED,
+            ));
         if !tgw_ids.is_empty() {
             let by_tgw = Filter::builder()
                 .name("transit-gateway-id")

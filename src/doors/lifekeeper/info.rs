@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 
-use crate::catalog::Message;
+use crate::log::catalog::Message;
 
 pub const DEFAULT_LKROOT: &str = "/opt/LifeKeeper";
 

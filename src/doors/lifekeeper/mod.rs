@@ -6,28 +6,32 @@ use std::net::Ipv4Addr;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use crate::catalog::Message;
-use crate::deadline::RunBound;
-use crate::ec2::sdk::SdkEc2;
-use crate::ec2::sdk_config;
-use crate::executor::{Applied, Progress};
-use crate::imds::Imds;
-use crate::invocation::{self, Action, ActionKind, Command, Parsed, Target, VipSource};
-use crate::logging::{self, emit};
-use crate::operator::json::NodeView;
-use crate::operator::{self, Report};
-use crate::planner::{self, Plan, RouteCheck};
-use crate::report::{self, Tally};
+use crate::aws::ec2::sdk::SdkEc2;
+use crate::aws::ec2::sdk_config;
+use crate::aws::imds::Imds;
+use crate::aws::interfaces;
+use crate::cli::generate;
+use crate::cli::{self, Action, ActionKind, Command, Parsed, Target, VipSource};
+use crate::doors::lifekeeper::info as lifekeeper;
+use crate::doors::operator::json::NodeView;
+use crate::doors::operator::{self, Report};
+use crate::engine::deadline::RunBound;
+use crate::engine::executor::{Applied, Progress};
+use crate::engine::planner::{self, Plan, RouteCheck};
+use crate::engine::topology::{LocalNode, Topology};
+use crate::engine::{discovery, executor};
+use crate::log::catalog::Message;
+use crate::log::lines::{self, Tally};
+use crate::log::redact;
+use crate::log::{self, emit};
 use crate::settings::Settings;
-use crate::topology::{LocalNode, Topology};
-use crate::{discovery, executor, generate, interfaces, lifekeeper, redact};
 
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
-    let Parsed { cli, ignored } = match invocation::parse(std::env::args_os().collect()) {
+    let Parsed { cli, ignored } = match cli::parse(std::env::args_os().collect()) {
         Ok(parsed) => parsed,
         Err(e) => {
             let _ = e.print();
@@ -53,7 +57,7 @@ fn run(action: &Action, ignored_arguments: &[String]) -> u8 {
     let target = action.target();
     let settings = Settings::load();
     let tag = target.tag.as_deref().unwrap_or("-");
-    logging::init(
+    log::init(
         kind.name(),
         tag,
         target.verbose,
@@ -61,7 +65,7 @@ fn run(action: &Action, ignored_arguments: &[String]) -> u8 {
     );
     if !ignored_arguments.is_empty() {
         emit(&Message::IgnoredArguments {
-            args: invocation::shown_arguments(ignored_arguments),
+            args: cli::shown_arguments(ignored_arguments),
         });
     }
     settings.warnings.iter().for_each(emit);
@@ -191,7 +195,14 @@ pub(crate) async fn observe(
     settings: &Settings,
 ) -> (Topology, Plan) {
     let bound = RunBound::of(settings);
-    observe_until(ec2, node, vip, crate::deadline::after(bound.ec2), bound).await
+    observe_until(
+        ec2,
+        node,
+        vip,
+        crate::engine::deadline::after(bound.ec2),
+        bound,
+    )
+    .await
 }
 
 async fn observe_until(
@@ -217,7 +228,7 @@ async fn switchover(
     progress: &Progress,
 ) -> u8 {
     let bound = RunBound::of(settings);
-    let deadline = crate::deadline::after(bound.total());
+    let deadline = crate::engine::deadline::after(bound.total());
     let imds = Imds::from_env(settings.imds_timeout.value);
     // Metadata retries are bounded item by item; this caps the pathological
     // mixes (a token that keeps expiring) at the documented bound.
@@ -289,7 +300,7 @@ async fn apply<'p>(
     progress: &Progress,
 ) -> Done<'p> {
     let results = executor::apply(ec2, plan, vip, local_region, deadline, progress).await;
-    let (messages, failed) = report::applied(&results, vip, local_region);
+    let (messages, failed) = lines::applied(&results, vip, local_region);
     messages.iter().for_each(emit);
     let ok = !failed && !plan.findings.iter().any(|f| f.fails_restore);
     Done { results, ok }
@@ -298,7 +309,7 @@ async fn apply<'p>(
 /// Healthy unless a route was seen pointing the wrong way: an API that is
 /// unwell must never trigger a failover.
 fn quick_check(plan: &Plan, vip: Ipv4Addr) -> bool {
-    let mismatches = report::mismatches(plan, vip);
+    let mismatches = lines::mismatches(plan, vip);
     mismatches.iter().for_each(emit);
     mismatches.is_empty()
 }

@@ -6,9 +6,9 @@
 
 use serde::Serialize;
 
-use crate::catalog::Message;
-use crate::planner::Finding;
-use crate::topology::LocalNode;
+use crate::engine::planner::Finding;
+use crate::engine::topology::LocalNode;
+use crate::log::catalog::Message;
 
 pub const SCHEMA_VERSION: u32 = 2;
 

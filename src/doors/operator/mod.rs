@@ -14,14 +14,14 @@ use std::net::Ipv4Addr;
 
 use serde::Serialize;
 
-use crate::ec2::Ec2;
-use crate::ec2::sdk::SdkEc2;
-use crate::imds::Imds;
-use crate::invocation::Target;
-use crate::logging::{self, emit};
-use crate::run::{EXIT_FAILED, EXIT_OK, block_on, connect, locate, observe, vip_of};
+use crate::aws::ec2::sdk::SdkEc2;
+use crate::aws::imds::Imds;
+use crate::cli::Target;
+use crate::doors::lifekeeper::{EXIT_FAILED, EXIT_OK, block_on, connect, locate, observe, vip_of};
+use crate::engine::ec2::Ec2;
+use crate::engine::topology::{LocalNode, Topology};
+use crate::log::{self, emit};
 use crate::settings::Settings;
-use crate::topology::{LocalNode, Topology};
 use json::NodeView;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,7 +35,7 @@ pub enum Report {
 pub fn run(report: Report, name: &str, target: &Target, json: bool) -> u8 {
     let settings = Settings::load();
     let tag = target.tag.as_deref().unwrap_or("-");
-    logging::init(name, tag, target.verbose, None);
+    log::init(name, tag, target.verbose, None);
     if report == Report::Doctor {
         // doctor reports unusable lines itself, as a check.
         return block_on(doctor::gather::run(target, &settings, json));

@@ -6,9 +6,9 @@
 use serde::Serialize;
 
 use super::json::{FindingView, NodeView, SCHEMA_VERSION};
-use crate::executor::Applied;
-use crate::planner::{Hop, Plan, RouteCheck};
-use crate::report::{self, Fate};
+use crate::engine::executor::Applied;
+use crate::engine::planner::{Hop, Plan, RouteCheck};
+use crate::log::lines::{self, Fate};
 
 /// One route restore rewrites.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -107,7 +107,7 @@ pub fn restore_report(
     let outcomes = results
         .iter()
         .map(|(check, applied)| {
-            let outcome = match report::fate(check, applied, local_region) {
+            let outcome = match lines::fate(check, applied, local_region) {
                 Fate::Replaced => Outcome::Replaced,
                 Fate::Skipped => Outcome::Skipped,
                 Fate::Failed => Outcome::Failed,
@@ -115,7 +115,7 @@ pub fn restore_report(
             let error = match applied {
                 Applied::Replaced => None,
                 Applied::TimedOut => Some("no answer before the region's deadline".into()),
-                Applied::Failed(err) => Some(crate::ec2::detail_of(err)),
+                Applied::Failed(err) => Some(crate::engine::ec2::detail_of(err)),
             };
             OutcomeView {
                 table_id: check.table_id.clone(),

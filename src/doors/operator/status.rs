@@ -7,9 +7,9 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::json::{FindingView, NodeView, SCHEMA_VERSION};
-use crate::ec2::ApiError;
-use crate::planner::{Hop, Plan, RouteCheck, Verdict};
-use crate::topology::{RegionFacts, Target, Topology};
+use crate::engine::ec2::ApiError;
+use crate::engine::planner::{Hop, Plan, RouteCheck, Verdict};
+use crate::engine::topology::{RegionFacts, Target, Topology};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -213,7 +213,7 @@ fn main_lookup_failed(err: &ApiError) -> FindingView {
         text: format!(
             "cannot look up the main route table of {}: {}",
             err.resource.as_deref().unwrap_or("the local VPC"),
-            crate::ec2::detail_of(err)
+            crate::engine::ec2::detail_of(err)
         ),
     }
 }

@@ -10,7 +10,7 @@ pub use error::{Api, ApiError, ApiErrorKind, detail_of};
 
 use std::net::Ipv4Addr;
 
-use crate::topology::{
+use crate::engine::topology::{
     Peering, Target, TgwRouteTable, TgwVipRoute, VpcAttachment, VpcCidrs, VpcRouteTable,
 };
 
@@ -34,7 +34,7 @@ pub trait Ec2 {
     ) -> Result<Vec<VpcRouteTable>, ApiError>;
 
     /// VPC attachments of the region's Transit Gateways that carry traffic
-    /// ([`crate::topology::ATTACHMENT_STATES_IN_PATH`]).
+    /// ([`crate::engine::topology::ATTACHMENT_STATES_IN_PATH`]).
     async fn vpc_attachments(&self, region: &str) -> Result<Vec<VpcAttachment>, ApiError>;
 
     /// TGW peering attachments visible from the region that carry traffic.

@@ -1,8 +1,8 @@
 //! Planner tests: in-memory topologies, no I/O.
 
 use super::*;
-use crate::ec2::{Api, ApiErrorKind};
-use crate::topology::{
+use crate::engine::ec2::{Api, ApiErrorKind};
+use crate::engine::topology::{
     LocalNode, Peering, PeeringSide, RemoteRegion, TgwRouteTable, TgwVipRoute, VpcAttachment,
     VpcRouteTable,
 };

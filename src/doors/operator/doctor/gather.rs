@@ -7,15 +7,15 @@ use std::time::{Instant, SystemTime};
 use futures_util::future::join_all;
 
 use super::{DoctorFacts, DryRun, Ec2Facts, EndpointProbe, iam};
-use crate::ec2::sdk::SdkEc2;
-use crate::ec2::{ApiError, Ec2};
-use crate::imds::Imds;
-use crate::interfaces;
-use crate::invocation::Target;
-use crate::operator::{main_table, output, render, status};
-use crate::run::{connect, observe, vip_of};
+use crate::aws::ec2::sdk::SdkEc2;
+use crate::aws::imds::Imds;
+use crate::aws::interfaces;
+use crate::cli::Target;
+use crate::doors::lifekeeper::{connect, observe, vip_of};
+use crate::doors::operator::{main_table, output, render, status};
+use crate::engine::ec2::{ApiError, Ec2};
+use crate::engine::topology::{LocalNode, VpcCidrs};
 use crate::settings::Settings;
-use crate::topology::{LocalNode, VpcCidrs};
 
 /// doctor, start to finish: exit 0 unless a check failed.
 pub async fn run(target: &Target, settings: &Settings, json: bool) -> u8 {
@@ -25,7 +25,7 @@ pub async fn run(target: &Target, settings: &Settings, json: bool) -> u8 {
 }
 
 pub async fn facts<'s>(
-    vip: Result<Ipv4Addr, crate::catalog::Message>,
+    vip: Result<Ipv4Addr, crate::log::catalog::Message>,
     settings: &'s Settings,
 ) -> DoctorFacts<'s> {
     let imds = Imds::from_env(settings.imds_timeout.value);

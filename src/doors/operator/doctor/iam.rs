@@ -3,10 +3,10 @@
 use std::collections::BTreeSet;
 
 use super::{Check, CheckStatus, Ec2Facts, millis};
-use crate::ec2::{Api, ApiError};
-use crate::planner::{Hop, Plan, RouteCheck, Verdict};
+use crate::engine::ec2::{Api, ApiError};
+use crate::engine::planner::{Hop, Plan, RouteCheck, Verdict};
+use crate::engine::topology::{RegionFacts, RemoteRegion};
 use crate::settings::Settings;
-use crate::topology::{RegionFacts, RemoteRegion};
 
 pub fn endpoint_checks(ec2: &Ec2Facts, s: &Settings) -> Vec<Check> {
     let local = &ec2.topology.node.region;

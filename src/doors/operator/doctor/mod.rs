@@ -9,13 +9,13 @@ use serde::Serialize;
 
 use super::json::SCHEMA_VERSION;
 use super::status::StatusReport;
-use crate::catalog::Message;
-use crate::ec2::sdk::CredentialsInfo;
-use crate::ec2::{Api, ApiError};
-use crate::imds::TokenFailure;
-use crate::planner::Plan;
+use crate::aws::ec2::sdk::CredentialsInfo;
+use crate::aws::imds::TokenFailure;
+use crate::engine::ec2::{Api, ApiError};
+use crate::engine::planner::Plan;
+use crate::engine::topology::{LocalNode, Topology, VpcCidrs};
+use crate::log::catalog::Message;
 use crate::settings::Settings;
-use crate::topology::{LocalNode, Topology, VpcCidrs};
 
 pub mod gather;
 mod iam;

@@ -2,8 +2,8 @@
 //! LifeKeeper will run with, and the credentials chain.
 
 use super::{Check, CheckStatus, DoctorFacts, millis};
-use crate::imds::TokenFailure;
-use crate::redact;
+use crate::aws::imds::TokenFailure;
+use crate::log::redact;
 use crate::settings::{Setting, Settings, Source};
 
 pub fn checks(facts: &DoctorFacts<'_>) -> Vec<Check> {

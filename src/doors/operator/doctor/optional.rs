@@ -3,7 +3,7 @@
 //! would enable them. Never a reason to fail for lack of permission.
 
 use super::{Check, CheckStatus, Ec2Facts};
-use crate::ec2::{Api, ApiError};
+use crate::engine::ec2::{Api, ApiError};
 
 pub fn checks(ec2: &Ec2Facts) -> Vec<Check> {
     vec![vip_outside_vpcs(ec2), source_dest_check(ec2)]

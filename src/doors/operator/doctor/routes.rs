@@ -2,9 +2,9 @@
 //! `status` shows, so the two commands can never disagree.
 
 use super::{Check, CheckStatus, Ec2Facts};
-use crate::ec2::ApiError;
-use crate::operator::status::{RouteRow, RouteState, StatusReport};
-use crate::planner::Hop;
+use crate::doors::operator::status::{RouteRow, RouteState, StatusReport};
+use crate::engine::ec2::ApiError;
+use crate::engine::planner::Hop;
 
 pub fn checks(ec2: &Ec2Facts) -> Vec<Check> {
     let s = &ec2.status;

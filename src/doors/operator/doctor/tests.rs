@@ -4,10 +4,10 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use super::*;
-use crate::ec2::ApiErrorKind;
-use crate::operator::status;
-use crate::planner::tests::{denied, two_region};
-use crate::planner::{self};
+use crate::doors::operator::status;
+use crate::engine::ec2::ApiErrorKind;
+use crate::engine::planner::tests::{denied, two_region};
+use crate::engine::planner::{self};
 use crate::settings::Source;
 
 fn settings(env: &[(&str, &str)]) -> Settings {

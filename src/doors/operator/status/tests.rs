@@ -1,10 +1,10 @@
 //! Status rows from in-memory topologies: no I/O.
 
 use super::*;
-use crate::ec2::Api;
-use crate::planner::tests::{apply, denied, remote_mut, tgw_table, two_region};
-use crate::planner::{self};
-use crate::topology::{RemoteRegion, TgwVipRoute};
+use crate::engine::ec2::Api;
+use crate::engine::planner::tests::{apply, denied, remote_mut, tgw_table, two_region};
+use crate::engine::planner::{self};
+use crate::engine::topology::{RemoteRegion, TgwVipRoute};
 
 fn state_of<'r>(r: &'r StatusReport, table: &str) -> &'r RouteRow {
     r.routes
@@ -178,7 +178,7 @@ fn a_failed_attachment_lookup_is_an_unknown_local_tgw_not_none() {
         r.topology.local_tgw_unknown.as_deref(),
         Some("UnauthorizedOperation")
     );
-    let text = crate::operator::render::status(&r);
+    let text = crate::doors::operator::render::status(&r);
     assert!(text.contains("Local TGW: unknown"), "{text}");
     assert!(!text.contains("none found"), "{text}");
     let codes: Vec<u32> = r.findings.iter().map(|f| f.code).collect();
