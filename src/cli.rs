@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 
 use clap::{ArgAction, Args, CommandFactory, Parser, Subcommand};
 
+use crate::session::VipSource;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "tgw_generic_rk",
@@ -404,12 +406,6 @@ fn known_arguments(kind: ActionKind, args: &[OsString]) -> (Vec<OsString>, Vec<S
         kept.extend(taken);
     }
     (kept, ignored)
-}
-
-/// Where the VIP comes from for this run.
-pub enum VipSource<'a> {
-    Flag(&'a str),
-    Tag(&'a str),
 }
 
 impl Target {

@@ -7,23 +7,15 @@ use std::path::Path;
 use clap::CommandFactory;
 
 use crate::cli::{Artifact, Cli};
-use crate::doors::lifekeeper::{EXIT_FAILED, EXIT_OK};
 
 const NAME: &str = "tgw_generic_rk";
 
-/// Writes the requested artifact; reports failure on stderr.
-pub fn write(artifact: &Artifact) -> u8 {
-    let result = match artifact {
+/// Writes the requested artifact.
+pub fn write(artifact: &Artifact) -> std::io::Result<()> {
+    match artifact {
         Artifact::Man { dir } => man(dir),
         Artifact::Completions { shell, dir } => {
             clap_complete::generate_to(*shell, &mut Cli::command(), NAME, dir).map(drop)
-        }
-    };
-    match result {
-        Ok(()) => EXIT_OK,
-        Err(e) => {
-            eprintln!("{NAME}: cannot write {artifact:?}: {e}");
-            EXIT_FAILED
         }
     }
 }
@@ -43,12 +35,10 @@ mod tests {
     #[test]
     fn man_page_and_completions_name_every_action() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(
-            write(&Artifact::Man {
-                dir: dir.path().into()
-            }),
-            EXIT_OK
-        );
+        write(&Artifact::Man {
+            dir: dir.path().into(),
+        })
+        .unwrap();
         let page = fs::read_to_string(dir.path().join("tgw_generic_rk.1")).unwrap();
         for action in ["restore", "remove", "quickCheck", "recover"] {
             assert!(page.contains(action), "man page lacks {action}");
@@ -60,7 +50,7 @@ mod tests {
                 shell,
                 dir: out.clone(),
             };
-            assert_eq!(write(&artifact), EXIT_OK);
+            write(&artifact).unwrap();
             let file = fs::read_dir(&out).unwrap().next().unwrap().unwrap().path();
             assert!(fs::read_to_string(file).unwrap().contains("quickCheck"));
         }

@@ -131,6 +131,11 @@ impl RouteCheck {
 }
 
 impl Plan {
+    /// Whether restore must fail even if every replacement succeeds.
+    pub fn fails_restore(&self) -> bool {
+        self.findings.iter().any(|f| f.fails_restore)
+    }
+
     pub fn replacements(&self) -> impl Iterator<Item = &RouteCheck> {
         self.checks.iter().filter(|c| c.verdict == Verdict::Wrong)
     }

@@ -24,6 +24,11 @@ pub struct Tally {
     pub calls: usize,
 }
 
+/// The plan's findings, as log lines.
+pub fn findings(plan: &Plan, _vip: Ipv4Addr) -> Vec<Message> {
+    plan.findings.iter().map(|f| f.message.clone()).collect()
+}
+
 /// quickCheck's report: one vendor "does not match" line per wrong route.
 pub fn mismatches(plan: &Plan, vip: Ipv4Addr) -> Vec<Message> {
     plan.replacements()

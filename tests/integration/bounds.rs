@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use ec2_emulator::Outage;
-use tgw_generic_rk::engine::deadline::RunBound;
+use tgw_generic_rk::session::RunBound;
 use tgw_generic_rk::settings::Settings;
 
 use crate::util::{Cluster, finish};

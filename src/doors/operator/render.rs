@@ -1,29 +1,21 @@
 //! The human form of the operator reports. Styles are always written here;
-//! [`print`] goes through anstream, which drops them unless stdout is a
+//! [`crate::report::print`] goes through anstream, which drops them unless stdout is a
 //! terminal and `NO_COLOR` is unset (and honours `CLICOLOR_FORCE`).
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 
 use anstyle::{AnsiColor, Style};
 
 use super::doctor::{CheckStatus, DoctorReport};
-use super::json::FindingView;
-use super::plan::PlanReport;
 use super::status::{RouteState, StatusReport};
+use crate::report::json::FindingView;
+use crate::report::plan::PlanReport;
 
 const GOOD: Style = AnsiColor::Green.on_default();
 const BAD: Style = AnsiColor::Red.on_default().bold();
 const DOUBT: Style = AnsiColor::Yellow.on_default();
 const QUIET: Style = Style::new().dimmed();
 const HEAD: Style = Style::new().bold();
-
-/// Writes `text` to stdout, styled only where styles can be seen.
-pub fn print(text: &str) {
-    let mut out = anstream::stdout();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
-}
 
 struct Cell {
     text: String,

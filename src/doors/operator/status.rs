@@ -6,10 +6,10 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use super::json::{FindingView, NodeView, SCHEMA_VERSION};
 use crate::engine::ec2::ApiError;
 use crate::engine::planner::{Hop, Plan, RouteCheck, Verdict};
 use crate::engine::topology::{RegionFacts, Target, Topology};
+use crate::report::json::{FindingView, NodeView, SCHEMA_VERSION};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "UPPERCASE")]

@@ -11,15 +11,16 @@ use crate::aws::ec2::sdk::SdkEc2;
 use crate::aws::imds::Imds;
 use crate::aws::interfaces;
 use crate::cli::Target;
-use crate::doors::lifekeeper::{connect, observe, vip_of};
+use crate::doors::Ending;
 use crate::doors::operator::{main_table, output, render, status};
 use crate::engine::ec2::{ApiError, Ec2};
 use crate::engine::topology::{LocalNode, VpcCidrs};
+use crate::session::{self, connect, observe};
 use crate::settings::Settings;
 
 /// doctor, start to finish: exit 0 unless a check failed.
-pub async fn run(target: &Target, settings: &Settings, json: bool) -> u8 {
-    let facts = facts(vip_of(target), settings).await;
+pub async fn run(target: &Target, settings: &Settings, json: bool) -> Ending {
+    let facts = facts(session::vip_of(target.vip_source()), settings).await;
     let report = super::report(&facts);
     output(json, &report, render::doctor, report.ok)
 }

@@ -7,7 +7,6 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
-use super::json::SCHEMA_VERSION;
 use super::status::StatusReport;
 use crate::aws::ec2::sdk::CredentialsInfo;
 use crate::aws::imds::TokenFailure;
@@ -15,6 +14,7 @@ use crate::engine::ec2::{Api, ApiError};
 use crate::engine::planner::Plan;
 use crate::engine::topology::{LocalNode, Topology, VpcCidrs};
 use crate::log::catalog::Message;
+use crate::report::json::SCHEMA_VERSION;
 use crate::settings::Settings;
 
 pub mod gather;

@@ -5,10 +5,10 @@
 
 use serde::Serialize;
 
-use super::json::{FindingView, NodeView, SCHEMA_VERSION};
 use crate::engine::executor::Applied;
 use crate::engine::planner::{Hop, Plan, RouteCheck};
 use crate::log::lines::{self, Fate};
+use crate::report::json::{FindingView, NodeView, SCHEMA_VERSION};
 
 /// One route restore rewrites.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
