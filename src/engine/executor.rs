@@ -12,13 +12,22 @@ use crate::engine::ec2::{Api, ApiError, Ec2};
 use crate::engine::planner::{Plan, RouteCheck};
 use crate::engine::topology::Target;
 
-/// What became of one replacement.
+/// What became of one replacement, and so what it means for the run.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Applied {
+pub enum Outcome {
     Replaced,
+    /// A remote region did not answer (its error, or `None` when the write
+    /// was still running at the run's deadline): tolerated, the next run
+    /// converges it.
+    Skipped(Option<ApiError>),
+    /// AWS said no, or the local region did not answer: restore fails.
     Failed(ApiError),
-    /// Still running at the run's deadline.
-    TimedOut,
+}
+
+impl Outcome {
+    pub fn is_failed(&self) -> bool {
+        matches!(self, Outcome::Failed(_))
+    }
 }
 
 /// What a run has done so far, readable while it is still running (by the
@@ -74,8 +83,9 @@ impl Progress {
 }
 
 /// Replaces every wrong route of `plan`; results come back in plan order.
-/// A replacement still running at `deadline` is abandoned: [`Applied::TimedOut`]
-/// in a remote region (skipped), a failure in the local one.
+/// A remote region that does not answer (an error that is no definite "no",
+/// or still running at `deadline`) is [`Outcome::Skipped`]; the local region
+/// must answer, or the replacement failed.
 pub async fn apply<'p, E: Ec2>(
     ec2: &E,
     plan: &'p Plan,
@@ -83,23 +93,36 @@ pub async fn apply<'p, E: Ec2>(
     local_region: &str,
     deadline: Instant,
     progress: &Progress,
-) -> Vec<(&'p RouteCheck, Applied)> {
+) -> Vec<(&'p RouteCheck, Outcome)> {
     progress.planned(plan.replacements().count());
     let work = plan.replacements().map(|check| async move {
         let replacement = check.replacement();
         let call = ec2.replace_vip_route(&replacement, vip, false);
-        let outcome = match tokio::time::timeout_at(deadline, call).await {
-            Ok(Ok(())) => Applied::Replaced,
-            Ok(Err(e)) => Applied::Failed(e),
-            Err(_) if check.region == local_region => Applied::Failed(abandoned(check)),
-            Err(_) => Applied::TimedOut,
-        };
-        if outcome == Applied::Replaced {
+        let answer = tokio::time::timeout_at(deadline, call).await.ok();
+        let outcome = outcome_of(check, answer, local_region);
+        if outcome == Outcome::Replaced {
             progress.replaced(check);
         }
         (check, outcome)
     });
     join_all(work).await
+}
+
+/// What a replacement's answer (`None`: none by the deadline) means for
+/// the run: silence is tolerated only in a remote region.
+fn outcome_of(
+    check: &RouteCheck,
+    answer: Option<Result<(), ApiError>>,
+    local_region: &str,
+) -> Outcome {
+    let local = check.region == local_region;
+    match answer {
+        Some(Ok(())) => Outcome::Replaced,
+        Some(Err(e)) if e.is_transient() && !local => Outcome::Skipped(Some(e)),
+        Some(Err(e)) => Outcome::Failed(e),
+        None if local => Outcome::Failed(abandoned(check)),
+        None => Outcome::Skipped(None),
+    }
 }
 
 fn abandoned(check: &RouteCheck) -> ApiError {
@@ -142,6 +165,30 @@ mod tests {
             text.starts_with("1 of 3 replacement(s) confirmed: rtb-1 (us-east-1); 2 not confirmed"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn silence_is_tolerated_only_in_a_remote_region() {
+        let timeout = |region: &str| ApiError {
+            api: Api::ReplaceRoute,
+            region: region.into(),
+            resource: None,
+            kind: crate::engine::ec2::ApiErrorKind::Unreachable {
+                reason: "timed out".into(),
+            },
+        };
+        let mut remote = check("rtb-r");
+        remote.region = "us-west-2".into();
+        let local = check("rtb-l");
+        let east = "us-east-1";
+        assert_eq!(
+            outcome_of(&remote, Some(Err(timeout("us-west-2"))), east),
+            Outcome::Skipped(Some(timeout("us-west-2")))
+        );
+        assert_eq!(outcome_of(&remote, None, east), Outcome::Skipped(None));
+        assert!(outcome_of(&local, Some(Err(timeout(east))), east).is_failed());
+        assert!(outcome_of(&local, None, east).is_failed());
+        assert_eq!(outcome_of(&local, Some(Ok(())), east), Outcome::Replaced);
     }
 
     #[test]

@@ -14,12 +14,11 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::engine::ec2::{self, ApiError, ApiErrorKind, Replacement};
+use crate::engine::ec2::{ApiError, ApiErrorKind, Replacement};
 use crate::engine::topology::{
     LocalTgw, PeeredTgw, RegionFacts, Target, TgwTableFacts, Topology, choose_local_tgw,
     peered_tgws,
 };
-use crate::log::catalog::Message;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -39,42 +38,6 @@ impl Hop {
             Hop::RemoteTgw => "peered TGW",
             Hop::LocalTgwVpc => "VPC on local TGW",
             Hop::RemoteTgwVpc => "VPC on peered TGW",
-        }
-    }
-
-    /// The vendor's "does not match" message for this hop.
-    pub fn mismatch(self, ip: String, route: String, expected: String) -> Message {
-        match self {
-            Hop::LocalVpc => Message::LocalVpcRouteMismatch {
-                ip,
-                route,
-                eni: expected,
-            },
-            Hop::LocalTgw => Message::LocalTgwRouteMismatch {
-                ip,
-                route,
-                attachment: expected,
-            },
-            Hop::RemoteTgw => Message::RemoteTgwRouteMismatch {
-                ip,
-                route,
-                expected,
-            },
-            Hop::LocalTgwVpc | Hop::RemoteTgwVpc => Message::RemoteVpcRouteMismatch {
-                ip,
-                route,
-                tgw: expected,
-            },
-        }
-    }
-
-    /// The vendor's "Failed to update route table" message for this hop.
-    pub fn update_failed(self, rt: String) -> Message {
-        match self {
-            Hop::LocalVpc => Message::LocalVpcUpdateFailed { rt },
-            Hop::LocalTgw => Message::LocalTgwUpdateFailed { rt },
-            Hop::RemoteTgw => Message::RemoteTgwUpdateFailed { rt },
-            Hop::LocalTgwVpc | Hop::RemoteTgwVpc => Message::RemoteVpcUpdateFailed { rt },
         }
     }
 }
@@ -103,12 +66,78 @@ pub struct RouteCheck {
     pub verdict: Verdict,
 }
 
-/// Something about the setup worth a log line.
+/// Something about the setup worth reporting, as plain facts. The planner
+/// decides what is wrong; [`crate::log::lines`] words it (the 127xxx texts).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Finding {
-    pub message: Message,
-    /// Whether restore must exit 1 for it (quickCheck never does).
-    pub fails_restore: bool,
+pub enum Finding {
+    /// A lookup failed with a definite answer, or in the local region.
+    LookupFailed {
+        error: ApiError,
+        remote: bool,
+    },
+    /// No table of the local VPC holds the VIP route.
+    NoLocalVpcRoute {
+        vpc: String,
+    },
+    NoTgwOnLocalVpc {
+        vpc: String,
+    },
+    /// The local VPC is attached to `count` TGWs; `tgw` was chosen.
+    SeveralTgwsOnLocalVpc {
+        vpc: String,
+        count: usize,
+        tgw: String,
+    },
+    /// No table of the local TGW holds the VIP route.
+    NoLocalTgwRoute {
+        tgw: String,
+    },
+    /// The local TGW's peerings could not be observed (AWS did not answer).
+    PeeringsUnknown {
+        tgw: String,
+        error: ApiError,
+    },
+    /// The local TGW has no peer (the setup is a single region).
+    NoPeeredTgw {
+        vpc: String,
+    },
+    /// No table of a peered TGW holds the VIP route (or it was not seen).
+    NoPeeredTgwRoute {
+        tgw: String,
+    },
+    /// A remote region did not answer; its routes converge on the next run.
+    RegionUnreachable {
+        region: String,
+        tgw: String,
+        reason: String,
+    },
+    /// A propagated TGW route points elsewhere: never replaced.
+    PropagatedRoute {
+        table_id: String,
+        route: Target,
+    },
+    /// No VPC behind the TGWs holds the VIP route.
+    NoRemoteVpcRoute,
+    /// A TGW table began deleting (or vanished) before its search.
+    TgwTableSkipped {
+        table_id: String,
+        region: String,
+        error: ApiError,
+    },
+}
+
+impl Finding {
+    /// Whether restore must exit 1 for it (quickCheck never does): what
+    /// was seen wrong locally, or a definite "no" from AWS.
+    pub fn fails_restore(&self) -> bool {
+        matches!(
+            self,
+            Finding::LookupFailed { .. }
+                | Finding::NoLocalVpcRoute { .. }
+                | Finding::NoTgwOnLocalVpc { .. }
+                | Finding::NoLocalTgwRoute { .. }
+        )
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -133,7 +162,7 @@ impl RouteCheck {
 impl Plan {
     /// Whether restore must fail even if every replacement succeeds.
     pub fn fails_restore(&self) -> bool {
-        self.findings.iter().any(|f| f.fails_restore)
+        self.findings.iter().any(Finding::fails_restore)
     }
 
     pub fn replacements(&self) -> impl Iterator<Item = &RouteCheck> {
@@ -164,7 +193,7 @@ pub fn plan(topo: &Topology) -> Plan {
         }
         let observable = p.topo.peerings.is_ok() && p.remote_vpcs_were_observable(&peers);
         if p.plan.checks.len() == before && observable {
-            p.note(Message::NoRemoteVpcRoute { ip: p.ip() }, false);
+            p.note(Finding::NoRemoteVpcRoute);
         }
     }
     p.plan
@@ -185,15 +214,7 @@ struct Planner<'a> {
 }
 
 impl<'a> Planner<'a> {
-    fn ip(&self) -> String {
-        self.topo.vip.to_string()
-    }
-
-    fn note(&mut self, message: Message, fails_restore: bool) {
-        let finding = Finding {
-            message,
-            fails_restore,
-        };
+    fn note(&mut self, finding: Finding) {
         // One failed lookup can block several hops; say it once.
         if !self.plan.findings.contains(&finding) {
             self.plan.findings.push(finding);
@@ -207,32 +228,22 @@ impl<'a> Planner<'a> {
         if remote && err.is_transient() {
             self.region_unreachable(&err.region, tgw.unwrap_or("-"), &err.to_string());
         } else {
-            let message = Message::ApiFailed {
-                api: err.api,
+            self.note(Finding::LookupFailed {
+                error: err.clone(),
                 remote,
-                detail: ec2::detail_of(err),
-            };
-            self.note(message, true);
+            });
         }
     }
 
     fn region_unreachable(&mut self, region: &str, tgw: &str, reason: &str) {
-        let ip = self.ip();
-        self.note(
-            Message::NoRemoteTgwRoute {
-                ip,
-                tgw: tgw.to_string(),
-            },
-            false,
-        );
-        self.note(
-            Message::RegionUnreachable {
-                region: region.to_string(),
-                tgw: tgw.to_string(),
-                reason: reason.to_string(),
-            },
-            false,
-        );
+        self.note(Finding::NoPeeredTgwRoute {
+            tgw: tgw.to_string(),
+        });
+        self.note(Finding::RegionUnreachable {
+            region: region.to_string(),
+            tgw: tgw.to_string(),
+            reason: reason.to_string(),
+        });
         if !self.plan.unreachable_regions.iter().any(|r| r == region) {
             self.plan.unreachable_regions.push(region.to_string());
         }
@@ -255,14 +266,10 @@ impl<'a> Planner<'a> {
             (false, true) => Verdict::Propagated,
         };
         if verdict == Verdict::Propagated {
-            self.note(
-                Message::PropagatedRoute {
-                    ip: self.ip(),
-                    rt: table_id.to_string(),
-                    route: current.to_string(),
-                },
-                false,
-            );
+            self.note(Finding::PropagatedRoute {
+                table_id: table_id.to_string(),
+                route: current.clone(),
+            });
         }
         self.plan.checks.push(RouteCheck {
             hop: at.hop,
@@ -284,11 +291,10 @@ impl<'a> Planner<'a> {
         };
         let mine: Vec<_> = tables.iter().filter(|t| t.vpc_id == node.vpc_id).collect();
         if mine.is_empty() {
-            let message = Message::NoLocalVpcRoute {
-                ip: self.ip(),
+            let finding = Finding::NoLocalVpcRoute {
                 vpc: node.vpc_id.clone(),
             };
-            return self.note(message, true);
+            return self.note(finding);
         }
         for t in mine {
             let desired = Target::Eni(node.eni_id.clone());
@@ -311,16 +317,15 @@ impl<'a> Planner<'a> {
             }
         };
         let Some(chosen) = choose_local_tgw(attachments, &vpc) else {
-            self.note(Message::NoTgwOnLocalVpc { vpc }, true);
+            self.note(Finding::NoTgwOnLocalVpc { vpc });
             return None;
         };
         if chosen.candidates > 1 {
-            let message = Message::SeveralTgwsOnLocalVpc {
+            self.note(Finding::SeveralTgwsOnLocalVpc {
                 vpc,
                 count: chosen.candidates,
                 tgw: chosen.tgw_id.clone(),
-            };
-            self.note(message, false);
+            });
         }
         Some(chosen)
     }
@@ -337,11 +342,9 @@ impl<'a> Planner<'a> {
             desired,
         );
         if found == Some(0) {
-            let message = Message::NoLocalTgwRoute {
-                ip: self.ip(),
+            self.note(Finding::NoLocalTgwRoute {
                 tgw: local_tgw.tgw_id.clone(),
-            };
-            self.note(message, true);
+            });
         }
     }
 
@@ -352,11 +355,10 @@ impl<'a> Planner<'a> {
             // not be observed, the local hops still converge and the next
             // quickCheck or recover picks the remote ones up.
             Err(err) if err.is_transient() => {
-                let message = Message::PeeringsUnknown {
+                self.note(Finding::PeeringsUnknown {
                     tgw: local_tgw.tgw_id.clone(),
-                    reason: ec2::detail_of(err),
-                };
-                self.note(message, false);
+                    error: err.clone(),
+                });
                 return Vec::new();
             }
             Err(err) => {
@@ -366,11 +368,9 @@ impl<'a> Planner<'a> {
         };
         let peers = peered_tgws(peerings, &local_tgw.tgw_id);
         if peers.is_empty() {
-            let message = Message::NoRemoteRegion {
-                ip: self.ip(),
+            self.note(Finding::NoPeeredTgw {
                 vpc: self.topo.node.vpc_id.clone(),
-            };
-            self.note(message, false);
+            });
         }
         peers
     }
@@ -388,11 +388,9 @@ impl<'a> Planner<'a> {
         let desired = Target::Attachment(peer.peering_id.clone());
         let found = self.tgw_tables(facts, &peer.tgw_id, Hop::RemoteTgw, &peer.region, desired);
         if found == Some(0) {
-            let message = Message::NoRemoteTgwRoute {
-                ip: self.ip(),
+            self.note(Finding::NoPeeredTgwRoute {
                 tgw: peer.tgw_id.clone(),
-            };
-            self.note(message, false);
+            });
         }
     }
 
@@ -443,12 +441,11 @@ impl<'a> Planner<'a> {
                     // Unknown is not absent: never claim 127014/127033 for it.
                     found += 1;
                     if table_went_away(err) {
-                        let message = Message::TgwTableSkipped {
-                            rt: t.table.id.clone(),
+                        self.note(Finding::TgwTableSkipped {
+                            table_id: t.table.id.clone(),
                             region: region.to_string(),
-                            reason: err.kind.to_string(),
-                        };
-                        self.note(message, false);
+                            error: err.clone(),
+                        });
                     } else {
                         self.lookup_failed(err, Some(tgw_id));
                     }

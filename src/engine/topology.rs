@@ -20,8 +20,18 @@ pub enum Target {
     Attachment(String),
     /// A TGW static route that drops traffic.
     Blackhole,
+    /// A VPC route whose target is gone (AWS state `blackhole`): it drops
+    /// traffic, and says which target it had.
+    Blackholed(Box<Target>),
     /// Anything else (instance, gateway, NAT…), kept verbatim for the log.
     Other(String),
+}
+
+impl Target {
+    /// Whether traffic sent along this route is dropped.
+    pub fn drops_traffic(&self) -> bool {
+        matches!(self, Target::Blackhole | Target::Blackholed(_))
+    }
 }
 
 impl fmt::Display for Target {
@@ -32,6 +42,7 @@ impl fmt::Display for Target {
             | Target::Attachment(id)
             | Target::Other(id) => f.write_str(id),
             Target::Blackhole => f.write_str("blackhole"),
+            Target::Blackholed(gone) => write!(f, "{gone} (blackhole)"),
         }
     }
 }

@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::engine::ec2::Api;
+use crate::engine::ec2::{Api, ApiError};
 
 /// LifeKeeper's log levels that this tool uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -160,6 +160,9 @@ pub enum Message {
     IgnoredArguments {
         args: String,
     },
+    ProxyUnusable {
+        reason: String,
+    },
     // ---- 127113-127115: engine (states, interrupted runs) ----
     PeeringsUnknown {
         tgw: String,
@@ -180,7 +183,7 @@ impl Message {
     pub fn code(&self) -> u32 {
         use Message::*;
         match self {
-            ApiFailed { api, remote, .. } => api.catalog_code(*remote),
+            ApiFailed { api, remote, .. } => api_failed_code(*api, *remote),
             LocalVpcRouteMismatch { .. } => 127009,
             LocalVpcUpdateFailed { .. } => 127010,
             NoLocalVpcRoute { .. } => 127011,
@@ -215,6 +218,7 @@ impl Message {
             Starting { .. } => 127105,
             InfoUnreadable { .. } => 127106,
             IgnoredArguments { .. } => 127107,
+            ProxyUnusable { .. } => 127108,
             PeeringsUnknown { .. } => 127113,
             Interrupted { .. } => 127114,
             TgwTableSkipped { .. } => 127115,
@@ -239,6 +243,7 @@ impl Message {
             | DefaultsFileLine { .. }
             | InfoUnreadable { .. }
             | IgnoredArguments { .. }
+            | ProxyUnusable { .. }
             | PeeringsUnknown { .. }
             | TgwTableSkipped { .. } => Level::Warn,
             RouteReplaced { .. } | Summary { .. } | Starting { .. } => Level::Info,
@@ -252,7 +257,7 @@ impl fmt::Display for Message {
         use Message::*;
         match self {
             ApiFailed { api, detail, .. } => {
-                write!(f, "Amazon {} call failed {detail}", api.cli_name())
+                write!(f, "Amazon {} call failed {detail}", cli_name(*api))
             }
             LocalVpcRouteMismatch { ip, route, eni } => {
                 write!(f, "Route for {ip} is {route}. It does not match {eni}")
@@ -357,6 +362,9 @@ impl fmt::Display for Message {
             IgnoredArguments { args } => {
                 write!(f, "Ignoring argument(s) this version does not know: {args}")
             }
+            ProxyUnusable { reason } => {
+                write!(f, "Proxy setting unusable ({reason}); connecting directly")
+            }
             PeeringsUnknown { tgw, reason } => write!(
                 f,
                 "The peerings of {tgw} could not be listed ({reason}); routes behind them were skipped and will converge on the next run"
@@ -370,9 +378,60 @@ impl fmt::Display for Message {
     }
 }
 
+/// The AWS CLI spelling the vendor's catalog texts use.
+pub fn cli_name(api: Api) -> &'static str {
+    match api {
+        Api::DescribeRouteTables => "describe-route-tables",
+        Api::ReplaceRoute => "replace-route",
+        Api::DescribeTransitGateways => "describe-transit-gateways",
+        Api::DescribeTransitGatewayVpcAttachments => "describe-transit-gateway-vpc-attachments",
+        Api::DescribeTransitGatewayPeeringAttachments => {
+            "describe-transit-gateway-peering-attachments"
+        }
+        Api::DescribeTransitGatewayRouteTables => "describe-transit-gateway-route-tables",
+        Api::SearchTransitGatewayRoutes => "search-transit-gateway-routes",
+        Api::ReplaceTransitGatewayRoute => "replace-transit-gateway-route",
+        Api::DescribeVpcs => "describe-vpcs",
+        Api::DescribeNetworkInterfaceAttribute => "describe-network-interface-attribute",
+    }
+}
+
+/// The vendor's code for a failed call; attachments looked up in a remote
+/// region are the vendor's second call site, 127008.
+pub fn api_failed_code(api: Api, remote: bool) -> u32 {
+    match api {
+        // Doctor reports its optional lookups itself and never logs them
+        // as failed calls; the nearest vendor code keeps this total.
+        Api::DescribeRouteTables | Api::DescribeVpcs | Api::DescribeNetworkInterfaceAttribute => {
+            127001
+        }
+        Api::ReplaceRoute => 127002,
+        Api::DescribeTransitGatewayVpcAttachments if remote => 127008,
+        Api::DescribeTransitGatewayVpcAttachments => 127003,
+        Api::DescribeTransitGatewayRouteTables => 127004,
+        Api::SearchTransitGatewayRoutes => 127005,
+        Api::ReplaceTransitGatewayRoute => 127006,
+        // The vendor had no code for DescribeTransitGateways; it shares the peering one.
+        Api::DescribeTransitGatewayPeeringAttachments | Api::DescribeTransitGateways => 127007,
+    }
+}
+
+/// The detail appended to the vendor's "call failed" texts.
+pub fn detail_of(err: &ApiError) -> String {
+    let mut s = err.to_string();
+    if err.is_denied() {
+        s.push_str(&format!(
+            " -- the IAM policy of this instance lacks {}",
+            err.api.iam_action()
+        ));
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::ec2::ApiErrorKind;
 
     #[test]
     fn vendor_texts_keep_their_typos() {
@@ -426,7 +485,7 @@ mod tests {
         let readme = include_str!("../../README.md");
         for code in (127001..=127025)
             .chain(127033..=127041)
-            .chain(127100..=127107)
+            .chain(127100..=127108)
             .chain(127113..=127115)
         {
             assert!(
@@ -434,5 +493,24 @@ mod tests {
                 "README catalog lacks {code}"
             );
         }
+    }
+
+    #[test]
+    fn denied_errors_name_the_missing_iam_action() {
+        let err = ApiError {
+            api: Api::ReplaceTransitGatewayRoute,
+            region: "us-west-2".into(),
+            resource: Some("tgw-rtb-1".into()),
+            kind: ApiErrorKind::Denied {
+                code: "UnauthorizedOperation".into(),
+                message: "You are not authorized to perform this operation.".into(),
+            },
+        };
+        let d = detail_of(&err);
+        assert!(d.contains("us-west-2"), "{d}");
+        assert!(d.contains("tgw-rtb-1"), "{d}");
+        assert!(d.contains("UnauthorizedOperation"), "{d}");
+        assert!(d.contains("ec2:ReplaceTransitGatewayRoute"), "{d}");
+        assert!(!err.is_transient());
     }
 }

@@ -1,14 +1,14 @@
-//! Turns plans and results into catalog messages, and decides what they mean
-//! for the exit status. Kept apart from the engine so the wording of the log
-//! is one file's business.
+//! The log lines of a run: turns the engine's typed facts (findings, wrong
+//! routes, write outcomes, the tally) into catalog messages. Every door
+//! that logs goes through here, so the wording is one file's business and
+//! the engine decides only what is true.
 
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
-use crate::engine::ec2::detail_of;
-use crate::engine::executor::Applied;
-use crate::engine::planner::{Plan, RouteCheck, Verdict};
-use crate::log::catalog::Message;
+use crate::engine::executor::Outcome;
+use crate::engine::planner::{Finding, Hop, Plan, RouteCheck, Verdict};
+use crate::log::catalog::{Message, detail_of};
 
 /// Counts for the closing summary line.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -24,16 +24,65 @@ pub struct Tally {
     pub calls: usize,
 }
 
-/// The plan's findings, as log lines.
-pub fn findings(plan: &Plan, _vip: Ipv4Addr) -> Vec<Message> {
-    plan.findings.iter().map(|f| f.message.clone()).collect()
+/// The catalog line for one of the planner's findings about the VIP `vip`.
+pub fn finding(finding: &Finding, vip: Ipv4Addr) -> Message {
+    let ip = vip.to_string();
+    match finding.clone() {
+        Finding::LookupFailed { error, remote } => Message::ApiFailed {
+            api: error.api,
+            remote,
+            detail: detail_of(&error),
+        },
+        Finding::NoLocalVpcRoute { vpc } => Message::NoLocalVpcRoute { ip, vpc },
+        Finding::NoTgwOnLocalVpc { vpc } => Message::NoTgwOnLocalVpc { vpc },
+        Finding::SeveralTgwsOnLocalVpc { vpc, count, tgw } => {
+            Message::SeveralTgwsOnLocalVpc { vpc, count, tgw }
+        }
+        Finding::NoLocalTgwRoute { tgw } => Message::NoLocalTgwRoute { ip, tgw },
+        Finding::PeeringsUnknown { tgw, error } => Message::PeeringsUnknown {
+            tgw,
+            reason: detail_of(&error),
+        },
+        Finding::NoPeeredTgw { vpc } => Message::NoRemoteRegion { ip, vpc },
+        Finding::NoPeeredTgwRoute { tgw } => Message::NoRemoteTgwRoute { ip, tgw },
+        Finding::RegionUnreachable {
+            region,
+            tgw,
+            reason,
+        } => Message::RegionUnreachable {
+            region,
+            tgw,
+            reason,
+        },
+        Finding::PropagatedRoute { table_id, route } => Message::PropagatedRoute {
+            ip,
+            rt: table_id,
+            route: route.to_string(),
+        },
+        Finding::NoRemoteVpcRoute => Message::NoRemoteVpcRoute { ip },
+        Finding::TgwTableSkipped {
+            table_id,
+            region,
+            error,
+        } => Message::TgwTableSkipped {
+            rt: table_id,
+            region,
+            reason: error.kind.to_string(),
+        },
+    }
+}
+
+/// Every finding of `plan`, as catalog lines.
+pub fn findings(plan: &Plan, vip: Ipv4Addr) -> Vec<Message> {
+    plan.findings.iter().map(|f| finding(f, vip)).collect()
 }
 
 /// quickCheck's report: one vendor "does not match" line per wrong route.
 pub fn mismatches(plan: &Plan, vip: Ipv4Addr) -> Vec<Message> {
     plan.replacements()
         .map(|c| {
-            c.hop.mismatch(
+            mismatch(
+                c.hop,
                 vip.to_string(),
                 c.current.to_string(),
                 c.desired.to_string(),
@@ -42,61 +91,73 @@ pub fn mismatches(plan: &Plan, vip: Ipv4Addr) -> Vec<Message> {
         .collect()
 }
 
-/// What a replacement's outcome means for the run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Fate {
-    Replaced,
-    /// A remote region did not answer: tolerated, converges on the next run.
-    Skipped,
-    Failed,
-}
-
-pub fn fate(check: &RouteCheck, outcome: &Applied, local_region: &str) -> Fate {
-    match outcome {
-        Applied::Replaced => Fate::Replaced,
-        Applied::TimedOut => Fate::Skipped,
-        Applied::Failed(err) if err.is_transient() && check.region != local_region => Fate::Skipped,
-        Applied::Failed(_) => Fate::Failed,
+/// The vendor's "does not match" message for a route of `hop`.
+pub fn mismatch(hop: Hop, ip: String, route: String, expected: String) -> Message {
+    match hop {
+        Hop::LocalVpc => Message::LocalVpcRouteMismatch {
+            ip,
+            route,
+            eni: expected,
+        },
+        Hop::LocalTgw => Message::LocalTgwRouteMismatch {
+            ip,
+            route,
+            attachment: expected,
+        },
+        Hop::RemoteTgw => Message::RemoteTgwRouteMismatch {
+            ip,
+            route,
+            expected,
+        },
+        Hop::LocalTgwVpc | Hop::RemoteTgwVpc => Message::RemoteVpcRouteMismatch {
+            ip,
+            route,
+            tgw: expected,
+        },
     }
 }
 
-/// Messages for the executor's results, and whether restore must fail for them.
-pub fn applied(
-    results: &[(&RouteCheck, Applied)],
+/// The vendor's "Failed to update route table" message for a table of `hop`.
+pub fn update_failed(hop: Hop, rt: String) -> Message {
+    match hop {
+        Hop::LocalVpc => Message::LocalVpcUpdateFailed { rt },
+        Hop::LocalTgw => Message::LocalTgwUpdateFailed { rt },
+        Hop::RemoteTgw => Message::RemoteTgwUpdateFailed { rt },
+        Hop::LocalTgwVpc | Hop::RemoteTgwVpc => Message::RemoteVpcUpdateFailed { rt },
+    }
+}
+
+/// The lines for the executor's outcomes, in plan order.
+pub fn outcomes(
+    results: &[(&RouteCheck, Outcome)],
     vip: Ipv4Addr,
     local_region: &str,
-) -> (Vec<Message>, bool) {
+) -> Vec<Message> {
     let mut messages = Vec::new();
-    let mut fails = false;
     for (check, outcome) in results {
-        match (fate(check, outcome, local_region), outcome) {
-            (Fate::Replaced, _) => messages.push(Message::RouteReplaced {
+        match outcome {
+            Outcome::Replaced => messages.push(Message::RouteReplaced {
                 ip: vip.to_string(),
                 rt: check.table_id.clone(),
                 region: check.region.clone(),
                 old: check.current.to_string(),
                 new: check.desired.to_string(),
             }),
-            (Fate::Skipped, Applied::Failed(err)) => {
-                messages.push(unreachable(check, &err.to_string()))
-            }
-            (Fate::Skipped, _) => {
+            Outcome::Skipped(Some(err)) => messages.push(unreachable(check, &err.to_string())),
+            Outcome::Skipped(None) => {
                 messages.push(unreachable(check, "still running at the run's deadline"))
             }
-            (Fate::Failed, outcome) => {
-                fails = true;
-                if let Applied::Failed(err) = outcome {
-                    messages.push(Message::ApiFailed {
-                        api: err.api,
-                        remote: check.region != local_region,
-                        detail: detail_of(err),
-                    });
-                }
-                messages.push(check.hop.update_failed(check.table_id.clone()));
+            Outcome::Failed(err) => {
+                messages.push(Message::ApiFailed {
+                    api: err.api,
+                    remote: check.region != local_region,
+                    detail: detail_of(err),
+                });
+                messages.push(update_failed(check.hop, check.table_id.clone()));
             }
         }
     }
-    (messages, fails)
+    messages
 }
 
 fn unreachable(check: &RouteCheck, reason: &str) -> Message {
@@ -119,12 +180,12 @@ impl Tally {
         }
     }
 
-    pub fn add_applied(&mut self, results: &[(&RouteCheck, Applied)], local_region: &str) {
-        for (check, outcome) in results {
-            match fate(check, outcome, local_region) {
-                Fate::Replaced => self.replaced += 1,
-                Fate::Skipped => self.skipped += 1,
-                Fate::Failed => self.failed += 1,
+    pub fn add_applied(&mut self, results: &[(&RouteCheck, Outcome)]) {
+        for (_, outcome) in results {
+            match outcome {
+                Outcome::Replaced => self.replaced += 1,
+                Outcome::Skipped(_) => self.skipped += 1,
+                Outcome::Failed(_) => self.failed += 1,
             }
         }
     }
@@ -156,7 +217,6 @@ impl Tally {
 mod tests {
     use super::*;
     use crate::engine::ec2::{Api, ApiError, ApiErrorKind};
-    use crate::engine::planner::Hop;
     use crate::engine::topology::Target;
 
     fn check(region: &str) -> RouteCheck {
@@ -171,43 +231,62 @@ mod tests {
         }
     }
 
-    fn timeout(region: &str) -> Applied {
-        Applied::Failed(ApiError {
+    fn timeout(region: &str) -> ApiError {
+        ApiError {
             api: Api::ReplaceTransitGatewayRoute,
             region: region.into(),
             resource: Some("tgw-rtb-1".into()),
             kind: ApiErrorKind::Unreachable {
                 reason: "timed out".into(),
             },
-        })
+        }
     }
 
     #[test]
-    fn silence_is_tolerated_only_in_a_remote_region() {
+    fn a_skipped_write_warns_and_a_failed_one_names_its_call_and_table() {
         let vip = Ipv4Addr::new(10, 0, 0, 100);
         let remote = check("us-west-2");
-        let results = [(&remote, timeout("us-west-2"))];
-        let (messages, fails) = applied(&results, vip, "us-east-1");
-        assert!(!fails);
+        let results = [(&remote, Outcome::Skipped(Some(timeout("us-west-2"))))];
+        let messages = outcomes(&results, vip, "us-east-1");
         assert_eq!(
             messages.iter().map(Message::code).collect::<Vec<_>>(),
             [127102]
         );
 
         let local = check("us-east-1");
-        let results = [(&local, timeout("us-east-1"))];
-        let (messages, fails) = applied(&results, vip, "us-east-1");
-        assert!(fails);
+        let results = [(&local, Outcome::Failed(timeout("us-east-1")))];
+        let messages = outcomes(&results, vip, "us-east-1");
         assert_eq!(
             messages.iter().map(Message::code).collect::<Vec<_>>(),
             [127006, 127018]
         );
 
         let mut tally = Tally::default();
-        tally.add_applied(
-            &[(&remote, timeout("us-west-2")), (&local, Applied::Replaced)],
-            "us-east-1",
-        );
+        tally.add_applied(&[
+            (&remote, Outcome::Skipped(Some(timeout("us-west-2")))),
+            (&local, Outcome::Replaced),
+        ]);
         assert_eq!((tally.replaced, tally.skipped, tally.failed), (1, 1, 0));
+    }
+
+    #[test]
+    fn mismatch_messages_use_the_hop_codes() {
+        let ip = || "10.0.0.100".to_string();
+        let m = |hop: Hop| mismatch(hop, ip(), "a".into(), "b".into()).code();
+        assert_eq!(m(Hop::LocalVpc), 127009);
+        assert_eq!(m(Hop::LocalTgw), 127015);
+        assert_eq!(m(Hop::RemoteTgw), 127017);
+        assert_eq!(m(Hop::LocalTgwVpc), 127020);
+        assert_eq!(m(Hop::RemoteTgwVpc), 127020);
+        let u = |hop: Hop| update_failed(hop, "rt".into()).code();
+        assert_eq!(
+            [
+                u(Hop::LocalVpc),
+                u(Hop::LocalTgw),
+                u(Hop::RemoteTgw),
+                u(Hop::RemoteTgwVpc)
+            ],
+            [127010, 127016, 127018, 127021]
+        );
     }
 }

@@ -6,9 +6,12 @@
 
 use serde::Serialize;
 
-use crate::engine::planner::Finding;
+use std::net::Ipv4Addr;
+
+use crate::engine::planner::Plan;
 use crate::engine::topology::LocalNode;
 use crate::log::catalog::Message;
+use crate::log::lines;
 
 pub const SCHEMA_VERSION: u32 = 2;
 
@@ -51,10 +54,11 @@ impl FindingView {
         }
     }
 
-    pub fn all(findings: &[Finding]) -> Vec<FindingView> {
-        findings
+    /// Every finding of `plan` about the VIP `vip`.
+    pub fn all(plan: &Plan, vip: Ipv4Addr) -> Vec<FindingView> {
+        lines::findings(plan, vip)
             .iter()
-            .map(|f| FindingView::of(&f.message))
+            .map(FindingView::of)
             .collect()
     }
 }

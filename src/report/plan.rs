@@ -3,11 +3,13 @@
 //! Both documents list replacements through [`ReplacementView`] so an
 //! operator can diff what was planned against what was done.
 
+use std::net::Ipv4Addr;
+
 use serde::Serialize;
 
-use crate::engine::executor::Applied;
+use crate::engine::executor::Outcome;
 use crate::engine::planner::{Hop, Plan, RouteCheck};
-use crate::log::lines::{self, Fate};
+use crate::log::catalog::detail_of;
 use crate::report::json::{FindingView, NodeView, SCHEMA_VERSION};
 
 /// One route restore rewrites.
@@ -50,34 +52,46 @@ pub struct PlanReport {
     pub findings: Vec<FindingView>,
 }
 
-pub fn report(vip: String, node: NodeView, plan: &Plan) -> PlanReport {
+pub fn report(vip: Ipv4Addr, node: NodeView, plan: &Plan) -> PlanReport {
     PlanReport {
         kind: "plan",
         schema_version: SCHEMA_VERSION,
-        vip,
+        vip: vip.to_string(),
         node,
-        ok: !plan.findings.iter().any(|f| f.fails_restore),
+        ok: !plan.fails_restore(),
         routes_seen: plan.checks.len(),
         replacements: plan.replacements().map(ReplacementView::of).collect(),
         unreachable_regions: plan.unreachable_regions.clone(),
-        findings: FindingView::all(&plan.findings),
+        findings: FindingView::all(plan, vip),
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    Replaced,
-    /// Its region did not answer; the next restore or recover converges it.
-    Skipped,
-    Failed,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct OutcomeView {
     pub table_id: String,
-    pub outcome: Outcome,
+    /// "replaced", "skipped" (its region did not answer; the next restore
+    /// or recover converges it) or "failed".
+    pub outcome: &'static str,
     pub error: Option<String>,
+}
+
+impl OutcomeView {
+    pub fn of(check: &RouteCheck, outcome: &Outcome) -> OutcomeView {
+        let (word, error) = match outcome {
+            Outcome::Replaced => ("replaced", None),
+            Outcome::Skipped(None) => (
+                "skipped",
+                Some("no answer before the region's deadline".to_string()),
+            ),
+            Outcome::Skipped(Some(err)) => ("skipped", Some(detail_of(err))),
+            Outcome::Failed(err) => ("failed", Some(detail_of(err))),
+        };
+        OutcomeView {
+            table_id: check.table_id.clone(),
+            outcome: word,
+            error,
+        }
+    }
 }
 
 /// What `restore --json` prints once the replacements are done.
@@ -100,29 +114,12 @@ pub struct RestoreReport {
 
 pub fn restore_report(
     planned: PlanReport,
-    results: &[(&RouteCheck, Applied)],
-    local_region: &str,
+    results: &[(&RouteCheck, Outcome)],
     ok: bool,
 ) -> RestoreReport {
     let outcomes = results
         .iter()
-        .map(|(check, applied)| {
-            let outcome = match lines::fate(check, applied, local_region) {
-                Fate::Replaced => Outcome::Replaced,
-                Fate::Skipped => Outcome::Skipped,
-                Fate::Failed => Outcome::Failed,
-            };
-            let error = match applied {
-                Applied::Replaced => None,
-                Applied::TimedOut => Some("no answer before the region's deadline".into()),
-                Applied::Failed(err) => Some(crate::engine::ec2::detail_of(err)),
-            };
-            OutcomeView {
-                table_id: check.table_id.clone(),
-                outcome,
-                error,
-            }
-        })
+        .map(|(check, outcome)| OutcomeView::of(check, outcome))
         .collect();
     RestoreReport {
         kind: "restore",

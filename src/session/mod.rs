@@ -19,7 +19,7 @@ use crate::aws::ec2::sdk::SdkEc2;
 use crate::aws::ec2::sdk_config;
 use crate::aws::imds::Imds;
 use crate::aws::interfaces;
-use crate::engine::executor::{self, Applied, Progress};
+use crate::engine::executor::{self, Outcome, Progress};
 use crate::engine::planner::{self, Plan, RouteCheck};
 use crate::engine::topology::{LocalNode, Topology};
 use crate::engine::{deadline, discovery};
@@ -83,16 +83,12 @@ pub async fn locate_within(
         .unwrap_or(Err(Message::NoRegion))
 }
 
-/// The EC2 door for `region`, saying (127104) when the proxy setting had to be ignored.
+/// The EC2 door for `region`, saying (127108) when the proxy setting had to be ignored.
 pub async fn connect(settings: &Settings, region: &str) -> (SdkEc2, Option<String>) {
     let (ec2, proxy_problem) = sdk_config::connect(settings, region).await;
     if let Some(why) = &proxy_problem {
-        emit(&Message::DefaultsFileLine {
-            path: settings.path.display().to_string(),
-            reason: format!(
-                "proxy setting unusable ({}); connecting directly",
-                redact::userinfo(why)
-            ),
+        emit(&Message::ProxyUnusable {
+            reason: redact::userinfo(why),
         });
     }
     (ec2, proxy_problem)
@@ -134,8 +130,7 @@ pub async fn observe_until(
     (topology, plan)
 }
 
-/// Every replacement of `plan`, each outcome logged; the second value says
-/// whether a write failed (a remote region's silence is not a failure).
+/// Every replacement of `plan`, each outcome logged.
 pub async fn apply<'p>(
     ec2: &SdkEc2,
     plan: &'p Plan,
@@ -143,9 +138,10 @@ pub async fn apply<'p>(
     local_region: &str,
     deadline: Instant,
     progress: &Progress,
-) -> (Vec<(&'p RouteCheck, Applied)>, bool) {
+) -> Vec<(&'p RouteCheck, Outcome)> {
     let results = executor::apply(ec2, plan, vip, local_region, deadline, progress).await;
-    let (messages, failed) = lines::applied(&results, vip, local_region);
-    messages.iter().for_each(emit);
-    (results, failed)
+    lines::outcomes(&results, vip, local_region)
+        .iter()
+        .for_each(emit);
+    results
 }

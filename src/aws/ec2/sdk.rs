@@ -189,25 +189,32 @@ impl HasStatus for aws_sdk_ec2::config::http::HttpResponse {
 }
 
 fn vpc_target(route: &Route) -> Target {
-    if let Some(id) = route.transit_gateway_id() {
-        return Target::TransitGateway(id.to_string());
-    }
-    if let Some(id) = route.network_interface_id() {
-        return Target::Eni(id.to_string());
-    }
-    let other = [
-        route.gateway_id(),
-        route.instance_id(),
-        route.nat_gateway_id(),
-        route.vpc_peering_connection_id(),
-        route.local_gateway_id(),
-        route.carrier_gateway_id(),
-        route.core_network_arn(),
-    ];
-    let id = other.into_iter().flatten().next().unwrap_or("unknown");
+    let target = if let Some(id) = route.transit_gateway_id() {
+        Target::TransitGateway(id.to_string())
+    } else if let Some(id) = route.network_interface_id() {
+        Target::Eni(id.to_string())
+    } else {
+        let other = [
+            route.gateway_id(),
+            route.instance_id(),
+            route.nat_gateway_id(),
+            route.vpc_peering_connection_id(),
+            route.local_gateway_id(),
+            route.carrier_gateway_id(),
+            route.core_network_arn(),
+        ];
+        Target::Other(
+            other
+                .into_iter()
+                .flatten()
+                .next()
+                .unwrap_or("unknown")
+                .to_string(),
+        )
+    };
     match route.state() {
-        Some(RouteState::Blackhole) => Target::Other(format!("{id} (blackhole)")),
-        _ => Target::Other(id.to_string()),
+        Some(RouteState::Blackhole) => Target::Blackholed(Box::new(target)),
+        _ => target,
     }
 }
 
@@ -527,6 +534,23 @@ impl Ec2 for SdkEc2 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_blackholed_vpc_route_keeps_its_target_and_its_state() {
+        let route = |b: aws_sdk_ec2::types::builders::RouteBuilder| {
+            vpc_target(&b.state(RouteState::Blackhole).build())
+        };
+        let eni = route(Route::builder().network_interface_id("eni-gone"));
+        assert_eq!(
+            eni,
+            Target::Blackholed(Box::new(Target::Eni("eni-gone".into())))
+        );
+        assert!(eni.drops_traffic());
+        let igw = route(Route::builder().gateway_id("igw-1"));
+        assert_eq!(igw.to_string(), "igw-1 (blackhole)");
+        let active = vpc_target(&Route::builder().network_interface_id("eni-1").build());
+        assert_eq!(active, Target::Eni("eni-1".into()));
+    }
 
     #[test]
     fn the_provider_name_is_read_and_secrets_are_not() {

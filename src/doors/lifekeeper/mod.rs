@@ -144,13 +144,13 @@ async fn switchover(
     let ok = match kind {
         ActionKind::QuickCheck => quick_check(&plan, vip),
         _ => {
-            let (results, write_failed) =
-                session::apply(&ec2, &plan, vip, &local_region, deadline, progress).await;
-            tally.add_applied(&results, &local_region);
+            let results = session::apply(&ec2, &plan, vip, &local_region, deadline, progress).await;
+            tally.add_applied(&results);
+            let write_failed = results.iter().any(|(_, outcome)| outcome.is_failed());
             let ok = !write_failed && !plan.fails_restore();
             if json {
-                let planned = plan::report(vip.to_string(), node_view, &plan);
-                let done = plan::restore_report(planned, &results, &local_region, ok);
+                let planned = plan::report(vip, node_view, &plan);
+                let done = plan::restore_report(planned, &results, ok);
                 report::print(&json::to_text(&done));
             }
             ok

@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use crate::engine::ec2::ApiError;
 use crate::engine::planner::{Hop, Plan, RouteCheck, Verdict};
-use crate::engine::topology::{RegionFacts, Target, Topology};
+use crate::engine::topology::{RegionFacts, Topology};
+use crate::log::catalog::{api_failed_code, detail_of};
 use crate::report::json::{FindingView, NodeView, SCHEMA_VERSION};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -134,7 +135,7 @@ pub fn report(
     interface: Option<String>,
     main: MainTable,
 ) -> StatusReport {
-    let mut findings = FindingView::all(&plan.findings);
+    let mut findings = FindingView::all(plan, topo.vip);
     let mut routes: Vec<RouteRow> = plan.checks.iter().map(row_of_check).collect();
     // A main table we could not look up leaves a MISSING route possible.
     let mut unsure = false;
@@ -151,7 +152,7 @@ pub fn report(
     routes.sort_by(|a, b| {
         (a.hop, &a.region, &a.owner, &a.table_id).cmp(&(b.hop, &b.region, &b.owner, &b.table_id))
     });
-    let blocked = unsure || plan.findings.iter().any(|f| f.fails_restore);
+    let blocked = unsure || plan.fails_restore();
     StatusReport {
         kind: "status",
         schema_version: SCHEMA_VERSION,
@@ -163,14 +164,6 @@ pub fn report(
     }
 }
 
-fn is_blackhole(target: &Target) -> bool {
-    match target {
-        Target::Blackhole => true,
-        Target::Other(text) => text.ends_with("(blackhole)"),
-        _ => false,
-    }
-}
-
 fn row_of_check(c: &RouteCheck) -> RouteRow {
     let (state, detail) = match c.verdict {
         Verdict::Right => (RouteState::Ok, None),
@@ -178,7 +171,7 @@ fn row_of_check(c: &RouteCheck) -> RouteRow {
             RouteState::Propagated,
             Some("propagated route: add a static route for the VIP".to_string()),
         ),
-        Verdict::Wrong if is_blackhole(&c.current) => (RouteState::Blackhole, None),
+        Verdict::Wrong if c.current.drops_traffic() => (RouteState::Blackhole, None),
         Verdict::Wrong => (RouteState::Wrong, None),
     };
     RouteRow {
@@ -208,12 +201,12 @@ fn missing_main(topo: &Topology, table_id: String) -> RouteRow {
 
 fn main_lookup_failed(err: &ApiError) -> FindingView {
     FindingView {
-        code: err.api.catalog_code(false),
+        code: api_failed_code(err.api, false),
         level: "ERROR",
         text: format!(
             "cannot look up the main route table of {}: {}",
             err.resource.as_deref().unwrap_or("the local VPC"),
-            crate::engine::ec2::detail_of(err)
+            detail_of(err)
         ),
     }
 }

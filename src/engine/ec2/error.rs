@@ -59,44 +59,6 @@ impl Api {
     pub fn iam_action(self) -> String {
         format!("ec2:{}", self.action())
     }
-
-    /// The AWS CLI spelling the vendor's catalog texts use.
-    pub fn cli_name(self) -> &'static str {
-        match self {
-            Api::DescribeRouteTables => "describe-route-tables",
-            Api::ReplaceRoute => "replace-route",
-            Api::DescribeTransitGateways => "describe-transit-gateways",
-            Api::DescribeTransitGatewayVpcAttachments => "describe-transit-gateway-vpc-attachments",
-            Api::DescribeTransitGatewayPeeringAttachments => {
-                "describe-transit-gateway-peering-attachments"
-            }
-            Api::DescribeTransitGatewayRouteTables => "describe-transit-gateway-route-tables",
-            Api::SearchTransitGatewayRoutes => "search-transit-gateway-routes",
-            Api::ReplaceTransitGatewayRoute => "replace-transit-gateway-route",
-            Api::DescribeVpcs => "describe-vpcs",
-            Api::DescribeNetworkInterfaceAttribute => "describe-network-interface-attribute",
-        }
-    }
-
-    /// The vendor's code for a failed call; attachments looked up in a remote
-    /// region are the vendor's second call site, 127008.
-    pub fn catalog_code(self, remote: bool) -> u32 {
-        match self {
-            // Doctor reports its optional lookups itself and never logs them
-            // as failed calls; the nearest vendor code keeps this total.
-            Api::DescribeRouteTables
-            | Api::DescribeVpcs
-            | Api::DescribeNetworkInterfaceAttribute => 127001,
-            Api::ReplaceRoute => 127002,
-            Api::DescribeTransitGatewayVpcAttachments if remote => 127008,
-            Api::DescribeTransitGatewayVpcAttachments => 127003,
-            Api::DescribeTransitGatewayRouteTables => 127004,
-            Api::SearchTransitGatewayRoutes => 127005,
-            Api::ReplaceTransitGatewayRoute => 127006,
-            // The vendor had no code for DescribeTransitGateways; it shares the peering one.
-            Api::DescribeTransitGatewayPeeringAttachments | Api::DescribeTransitGateways => 127007,
-        }
-    }
 }
 
 /// Why a call failed.
@@ -167,40 +129,9 @@ impl fmt::Display for ApiErrorKind {
     }
 }
 
-/// The detail appended to the vendor's "call failed" texts.
-pub fn detail_of(err: &ApiError) -> String {
-    let mut s = err.to_string();
-    if err.is_denied() {
-        s.push_str(&format!(
-            " -- the IAM policy of this instance lacks {}",
-            err.api.iam_action()
-        ));
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn denied_errors_name_the_missing_iam_action() {
-        let err = ApiError {
-            api: Api::ReplaceTransitGatewayRoute,
-            region: "us-west-2".into(),
-            resource: Some("tgw-rtb-1".into()),
-            kind: ApiErrorKind::Denied {
-                code: "UnauthorizedOperation".into(),
-                message: "You are not authorized to perform this operation.".into(),
-            },
-        };
-        let d = detail_of(&err);
-        assert!(d.contains("us-west-2"), "{d}");
-        assert!(d.contains("tgw-rtb-1"), "{d}");
-        assert!(d.contains("UnauthorizedOperation"), "{d}");
-        assert!(d.contains("ec2:ReplaceTransitGatewayRoute"), "{d}");
-        assert!(!err.is_transient());
-    }
 
     #[test]
     fn timeouts_and_throttling_are_transient() {

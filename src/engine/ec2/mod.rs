@@ -6,7 +6,7 @@
 
 mod error;
 
-pub use error::{Api, ApiError, ApiErrorKind, detail_of};
+pub use error::{Api, ApiError, ApiErrorKind};
 
 use std::net::Ipv4Addr;
 

@@ -5,6 +5,7 @@ use super::{Check, CheckStatus, Ec2Facts};
 use crate::doors::operator::status::{RouteRow, RouteState, StatusReport};
 use crate::engine::ec2::ApiError;
 use crate::engine::planner::Hop;
+use crate::log::lines;
 
 pub fn checks(ec2: &Ec2Facts) -> Vec<Check> {
     let s = &ec2.status;
@@ -206,12 +207,14 @@ fn propagated(s: &StatusReport) -> Check {
 fn restore_would(ec2: &Ec2Facts) -> Check {
     let id = "routes.restore";
     let count = ec2.plan.replacements().count();
+    let vip = ec2.topology.vip;
     let blocking: Vec<String> = ec2
         .plan
         .findings
         .iter()
-        .filter(|f| f.fails_restore)
-        .map(|f| format!("{} {}", f.message.code(), f.message))
+        .filter(|f| f.fails_restore())
+        .map(|f| lines::finding(f, vip))
+        .map(|m| format!("{} {m}", m.code()))
         .collect();
     if blocking.is_empty() {
         return Check::new(

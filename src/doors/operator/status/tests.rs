@@ -4,7 +4,7 @@ use super::*;
 use crate::engine::ec2::Api;
 use crate::engine::planner::tests::{apply, denied, remote_mut, tgw_table, two_region};
 use crate::engine::planner::{self};
-use crate::engine::topology::{RemoteRegion, TgwVipRoute};
+use crate::engine::topology::{RemoteRegion, Target, TgwVipRoute};
 
 fn state_of<'r>(r: &'r StatusReport, table: &str) -> &'r RouteRow {
     r.routes
