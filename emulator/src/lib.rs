@@ -20,7 +20,7 @@ mod topology;
 
 pub use emulator::{Emulator, RouteView, TableKind};
 pub use error::EmulatorError;
-pub use knobs::{DEFAULT_THROTTLE_SEED, HANG_LIMIT, ImdsFault, Outage};
+pub use knobs::{DEFAULT_THROTTLE_SEED, HANG_LIMIT, ImdsFault, Malformed, Outage};
 pub use topology::{
     ATTACHMENT_STATES, DEFAULT_ACCOUNT_ID, DEFAULT_IAM_ROLE, LOCAL_TARGET, MESH_REGIONS, MeshSpec,
     Node, Peering, REFERENCE_OTHER_VIP, REFERENCE_VIP, RouteState, RouteTable, RouteType, TgwRoute,
