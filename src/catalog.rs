@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::ec2::Api;
+use crate::ec2::{Api, ApiError};
 
 /// LifeKeeper's log levels that this tool uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -157,9 +157,36 @@ pub enum Message {
     InfoUnreadable {
         reason: String,
     },
+    /// 127110: a remote region that answered, but only with throttling, 5xx
+    /// or garbled documents until the call's budget was spent.
+    RegionUnavailable {
+        region: String,
+        tgw: String,
+        reason: String,
+    },
 }
 
 impl Message {
+    /// The warning for a remote region whose work a transient failure
+    /// skipped, saying what happened: 127110 when the region answered
+    /// (throttling, 5xx, a garbled document), 127102 when it stayed silent.
+    pub fn region_skipped(err: &ApiError, tgw: &str) -> Message {
+        let (region, tgw, reason) = (err.region.clone(), tgw.to_string(), err.outcome());
+        if err.answered() {
+            Message::RegionUnavailable {
+                region,
+                tgw,
+                reason,
+            }
+        } else {
+            Message::RegionUnreachable {
+                region,
+                tgw,
+                reason,
+            }
+        }
+    }
+
     pub fn code(&self) -> u32 {
         use Message::*;
         match self {
@@ -197,6 +224,7 @@ impl Message {
             DefaultsFileLine { .. } => 127104,
             Starting { .. } => 127105,
             InfoUnreadable { .. } => 127106,
+            RegionUnavailable { .. } => 127110,
         }
     }
 
@@ -214,6 +242,7 @@ impl Message {
             | ImdsCallFailed { .. }
             | ImdsHttpError { .. }
             | RegionUnreachable { .. }
+            | RegionUnavailable { .. }
             | PropagatedRoute { .. }
             | DefaultsFileLine { .. }
             | InfoUnreadable { .. } => Level::Warn,
@@ -320,6 +349,14 @@ impl fmt::Display for Message {
                 f,
                 "Region {region} did not answer ({reason}); routes behind {tgw} were skipped and will converge on the next run"
             ),
+            RegionUnavailable {
+                region,
+                tgw,
+                reason,
+            } => write!(
+                f,
+                "Region {region} is unavailable ({reason}); routes behind {tgw} were skipped and will converge on the next run"
+            ),
             PropagatedRoute { ip, rt, route } => write!(
                 f,
                 "Route for {ip} in {rt} is propagated ({route}); propagated routes are never replaced, add a static route"
@@ -391,6 +428,7 @@ mod tests {
         for code in (127001..=127025)
             .chain(127033..=127041)
             .chain(127100..=127106)
+            .chain([127110])
         {
             assert!(
                 readme.contains(&format!("| {code} |")),

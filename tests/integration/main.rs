@@ -3,6 +3,7 @@
 
 mod util;
 
+mod ec2_calls;
 mod failures;
 mod invocation;
 mod operator;
