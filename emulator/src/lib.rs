@@ -5,8 +5,8 @@
 //!
 //! Start one with [`Emulator::start`] from a [`Topology`]; it serves until
 //! dropped. Everything a test needs to steer (latency, throttling, outages,
-//! IMDS faults, denied actions, page size) and to observe (call counters,
-//! route state) is a method on [`Emulator`].
+//! IMDS faults, denied actions, garbled answers, page size) and to observe
+//! (call counters, route state) is a method on [`Emulator`].
 
 mod cidr;
 mod ec2;
