@@ -147,7 +147,9 @@ where
         }
         // Only the operation timeout is left unretried: the budget is spent.
         SdkError::TimeoutError(_) => ApiErrorKind::Unreachable {
-            reason: "no answer within the call's time budget".into(),
+            reason: "no answer within the call's time budget \
+                     (AWSCLI_CONNECT_TIMEOUT + 2 × AWSCLI_READ_TIMEOUT)"
+                .into(),
         },
         SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => ApiErrorKind::Unreachable {
             reason: DisplayErrorContext(&err).to_string(),
