@@ -423,6 +423,45 @@ mod tests {
     }
 
     #[test]
+    fn a_skipped_region_says_whether_it_answered() {
+        use crate::ec2::ApiErrorKind;
+        let skipped = |kind| {
+            let err = ApiError {
+                api: Api::ReplaceTransitGatewayRoute,
+                region: "us-west-2".into(),
+                resource: Some("tgw-rtb-2".into()),
+                kind,
+            };
+            Message::region_skipped(&err, "tgw-2")
+        };
+        let m = skipped(ApiErrorKind::Overloaded {
+            code: "InternalError".into(),
+            status: 500,
+        });
+        assert_eq!((m.code(), m.level()), (127110, Level::Warn));
+        let text = m.to_string();
+        assert!(
+            text.starts_with("Region us-west-2 is unavailable (ReplaceTransitGatewayRoute on tgw-rtb-2: answered InternalError (HTTP 500)")
+                && text.ends_with("routes behind tgw-2 were skipped and will converge on the next run"),
+            "{text}"
+        );
+        let m = skipped(ApiErrorKind::Malformed {
+            status: 200,
+            detail: "HTTP 200 with an unusable document".into(),
+        });
+        assert_eq!(m.code(), 127110);
+        let m = skipped(ApiErrorKind::Unreachable {
+            reason: "HTTP read timeout".into(),
+        });
+        assert_eq!(m.code(), 127102);
+        assert!(
+            m.to_string()
+                .starts_with("Region us-west-2 did not answer (ReplaceTransitGatewayRoute on tgw-rtb-2: HTTP read timeout)"),
+            "{m}"
+        );
+    }
+
+    #[test]
     fn every_code_is_documented_in_the_readme() {
         let readme = include_str!("../README.md");
         for code in (127001..=127025)
