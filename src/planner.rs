@@ -200,7 +200,8 @@ impl<'a> Planner<'a> {
     fn lookup_failed(&mut self, err: &ApiError, tgw: Option<&str>) {
         let remote = err.region != self.topo.node.region;
         if remote && err.is_transient() {
-            self.region_unreachable(&err.region, tgw.unwrap_or("-"), &err.to_string());
+            let tgw = tgw.unwrap_or("-");
+            self.region_unreachable(&err.region, tgw, Message::region_skipped(err, tgw));
         } else {
             let message = Message::ApiFailed {
                 api: err.api,
@@ -211,7 +212,8 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn region_unreachable(&mut self, region: &str, tgw: &str, reason: &str) {
+    /// `why` is the 127102/127110 line saying what happened.
+    fn region_unreachable(&mut self, region: &str, tgw: &str, why: Message) {
         let ip = self.ip();
         self.note(
             Message::NoRemoteTgwRoute {
@@ -220,14 +222,7 @@ impl<'a> Planner<'a> {
             },
             false,
         );
-        self.note(
-            Message::RegionUnreachable {
-                region: region.to_string(),
-                tgw: tgw.to_string(),
-                reason: reason.to_string(),
-            },
-            false,
-        );
+        self.note(why, false);
         if !self.plan.unreachable_regions.iter().any(|r| r == region) {
             self.plan.unreachable_regions.push(region.to_string());
         }
@@ -377,8 +372,12 @@ impl<'a> Planner<'a> {
     /// Hop 3: every table of a peered TGW → the peering attachment.
     fn peered_tgw_tables(&mut self, peer: &PeeredTgw) {
         let Some(facts) = self.facts_of(&peer.region) else {
-            let reason = self.unreachable_reason(&peer.region);
-            return self.region_unreachable(&peer.region, &peer.tgw_id, &reason);
+            let why = Message::RegionUnreachable {
+                region: peer.region.clone(),
+                tgw: peer.tgw_id.clone(),
+                reason: self.unreachable_reason(&peer.region),
+            };
+            return self.region_unreachable(&peer.region, &peer.tgw_id, why);
         };
         let desired = Target::Attachment(peer.peering_id.clone());
         let found = self.tgw_tables(facts, &peer.tgw_id, Hop::RemoteTgw, &peer.region, desired);

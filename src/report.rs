@@ -73,7 +73,7 @@ pub fn applied(
                 new: check.desired.to_string(),
             }),
             (Fate::Skipped, Applied::Failed(err)) => {
-                messages.push(unreachable(check, &err.to_string()))
+                messages.push(Message::region_skipped(err, &check.owner))
             }
             (Fate::Skipped, _) => {
                 messages.push(unreachable(check, "still running at the run's deadline"))

@@ -4,6 +4,8 @@
 //! tested against an in-memory fake and the aws-sdk-ec2 implementation
 //! ([`sdk::SdkEc2`]) stays the single place that knows SDK types.
 
+mod answer_check;
+mod call_budget;
 mod error;
 pub mod sdk;
 pub mod sdk_config;

@@ -5,6 +5,7 @@ mod util;
 
 mod bounds;
 mod defaults_file;
+mod ec2_calls;
 mod failures;
 mod invocation;
 mod lifekeeper_door;
