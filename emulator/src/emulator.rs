@@ -14,7 +14,7 @@ use tokio::runtime::Runtime;
 
 use crate::cidr::Cidr;
 use crate::error::EmulatorError;
-use crate::knobs::{ActionFault, ImdsFault, Outage, Prng};
+use crate::knobs::{ActionFault, ImdsFault, Malformed, MalformedState, Outage, Prng};
 use crate::server;
 use crate::state::{Shared, lock};
 use crate::topology::{
@@ -234,6 +234,49 @@ impl Emulator {
     pub fn clear_action_fault(&self, region: &str, action: &str) {
         self.shared
             .update_knobs(|k| k.set_action_fault(region, action, None));
+    }
+}
+
+/// Faults of one region or one action: what a caller can tell apart only
+/// by looking at the answer (regional denials, garbled documents).
+impl Emulator {
+    /// Answers `action` with 403 UnauthorizedOperation in `region` only, as
+    /// a policy with a region condition (`aws:RequestedRegion`) does.
+    pub fn deny_action_in(&self, region: &str, action: &str) {
+        self.shared.update_knobs(|k| {
+            k.denied_in.insert((region.to_string(), action.to_string()));
+        });
+    }
+
+    pub fn allow_action_in(&self, region: &str, action: &str) {
+        self.shared.update_knobs(|k| {
+            k.denied_in
+                .remove(&(region.to_string(), action.to_string()));
+        });
+    }
+
+    /// Garbles the next `times` successful answers to `action` in `region`
+    /// (`None`: until changed; `Some(0)` clears). The HTTP status stays 200
+    /// and the framing stays valid; only the document is spoiled.
+    pub fn set_malformed_replies(
+        &self,
+        region: &str,
+        action: &str,
+        kind: Malformed,
+        times: Option<u32>,
+    ) {
+        let key = (region.to_string(), action.to_string());
+        self.shared.update_knobs(|k| {
+            if times == Some(0) {
+                k.malformed.remove(&key);
+            } else {
+                let state = MalformedState {
+                    kind,
+                    remaining: times,
+                };
+                k.malformed.insert(key, state);
+            }
+        });
     }
 }
 

@@ -1,6 +1,6 @@
 //! Fault and behaviour knobs a test turns to make the emulator misbehave the
 //! way AWS does on a bad day: latency, throttling, regional outages, IMDS
-//! faults, denied actions and forced pagination.
+//! faults, denied actions, garbled answers and forced pagination.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -18,6 +18,8 @@ pub enum Outage {
     /// Answer reads normally but hold every `Replace*` call like [`Outage::Hang`]:
     /// a region whose control plane reads but cannot write.
     HangWrites,
+    /// Answer 500 `InternalError`, as EC2 does when it fails internally.
+    InternalError,
 }
 
 impl Outage {
@@ -26,9 +28,28 @@ impl Outage {
         match self {
             Outage::Hang => true,
             Outage::HangWrites => action.starts_with("Replace"),
-            Outage::None | Outage::Unavailable => false,
+            Outage::None | Outage::Unavailable | Outage::InternalError => false,
         }
     }
+}
+
+/// How a well-framed HTTP 200 answer is garbled: what a broken middlebox,
+/// a proxy error page or a connection cut mid-document delivers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Malformed {
+    /// The XML document cut after the last `>` in its first half: every
+    /// token is well formed, the document just stops (Content-Length still
+    /// matches what is sent). A lenient parser takes it for a shorter answer.
+    Truncated,
+    /// A body that is not XML at all (an HTML error page).
+    Garbage,
+}
+
+/// An active garbling fault and how many more answers it affects.
+#[derive(Debug, Clone, Copy)]
+pub struct MalformedState {
+    pub kind: Malformed,
+    pub remaining: Option<u32>,
 }
 
 /// How a node's IMDS misbehaves.
@@ -112,6 +133,10 @@ pub struct Knobs {
     pub page_size: Option<usize>,
     /// (region, action) → the error that action answers there.
     pub action_faults: BTreeMap<(String, String), ActionFault>,
+    /// (region, action) pairs answered 403 in that region only.
+    pub denied_in: BTreeSet<(String, String)>,
+    /// (region, action) → how its successful answers are garbled.
+    pub malformed: BTreeMap<(String, String), MalformedState>,
 }
 
 impl Default for Knobs {
@@ -126,6 +151,8 @@ impl Default for Knobs {
             denied: BTreeSet::new(),
             page_size: None,
             action_faults: BTreeMap::new(),
+            denied_in: BTreeSet::new(),
+            malformed: BTreeMap::new(),
         }
     }
 }
@@ -161,6 +188,29 @@ impl Knobs {
             }
         }
         fault
+    }
+
+    /// Whether `action` is denied, everywhere or in `region` only.
+    pub fn is_denied(&self, region: &str, action: &str) -> bool {
+        self.denied.contains(action)
+            || self
+                .denied_in
+                .contains(&(region.to_string(), action.to_string()))
+    }
+
+    /// The garbling to apply to this successful answer, consuming one use
+    /// of a limited fault.
+    pub fn take_malformed(&mut self, region: &str, action: &str) -> Option<Malformed> {
+        let key = (region.to_string(), action.to_string());
+        let state = self.malformed.get_mut(&key)?;
+        let kind = state.kind;
+        if let Some(n) = state.remaining.as_mut() {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.malformed.remove(&key);
+            }
+        }
+        Some(kind)
     }
 
     pub fn imds_generation(&self, node: &str) -> u64 {
@@ -268,5 +318,36 @@ mod tests {
         assert_eq!(knobs.take_action_fault("r1", "A"), None);
         assert!(Outage::HangWrites.hangs("ReplaceRoute"));
         assert!(!Outage::HangWrites.hangs("DescribeRouteTables"));
+    }
+
+    #[test]
+    fn garbling_is_per_region_and_action_and_runs_out() {
+        let mut knobs = Knobs::default();
+        let state = MalformedState {
+            kind: Malformed::Truncated,
+            remaining: Some(1),
+        };
+        knobs
+            .malformed
+            .insert(("east".into(), "DescribeRouteTables".into()), state);
+        assert_eq!(knobs.take_malformed("west", "DescribeRouteTables"), None);
+        assert_eq!(knobs.take_malformed("east", "DescribeVpcs"), None);
+        assert_eq!(
+            knobs.take_malformed("east", "DescribeRouteTables"),
+            Some(Malformed::Truncated)
+        );
+        assert_eq!(knobs.take_malformed("east", "DescribeRouteTables"), None);
+    }
+
+    #[test]
+    fn a_regional_denial_stays_in_its_region() {
+        let mut knobs = Knobs::default();
+        knobs
+            .denied_in
+            .insert(("west".into(), "ReplaceRoute".into()));
+        assert!(knobs.is_denied("west", "ReplaceRoute"));
+        assert!(!knobs.is_denied("east", "ReplaceRoute"));
+        knobs.denied.insert("DescribeVpcs".into());
+        assert!(knobs.is_denied("east", "DescribeVpcs"));
     }
 }

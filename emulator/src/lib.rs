@@ -5,8 +5,8 @@
 //!
 //! Start one with [`Emulator::start`] from a [`Topology`]; it serves until
 //! dropped. Everything a test needs to steer (latency, throttling, outages,
-//! IMDS faults, denied actions, page size) and to observe (call counters,
-//! route state) is a method on [`Emulator`].
+//! IMDS faults, denied actions, garbled answers, page size) and to observe
+//! (call counters, route state) is a method on [`Emulator`].
 
 mod cidr;
 mod ec2;
@@ -20,7 +20,7 @@ mod topology;
 
 pub use emulator::{Emulator, RouteView, TableKind};
 pub use error::EmulatorError;
-pub use knobs::{DEFAULT_THROTTLE_SEED, HANG_LIMIT, ImdsFault, Outage};
+pub use knobs::{DEFAULT_THROTTLE_SEED, HANG_LIMIT, ImdsFault, Malformed, Outage};
 pub use topology::{
     ATTACHMENT_STATES, DEFAULT_ACCOUNT_ID, DEFAULT_IAM_ROLE, LOCAL_TARGET, MESH_REGIONS, MeshSpec,
     Node, Peering, REFERENCE_OTHER_VIP, REFERENCE_VIP, RouteState, RouteTable, RouteType, TgwRoute,

@@ -105,11 +105,19 @@ pub enum Finding {
     NoPeeredTgwRoute {
         tgw: String,
     },
-    /// A remote region did not answer; its routes converge on the next run.
+    /// A remote region stayed silent past its deadline; its routes
+    /// converge on the next run.
     RegionUnreachable {
         region: String,
         tgw: String,
         reason: String,
+    },
+    /// A lookup in a remote region failed without a definite answer
+    /// (silence, throttling, 5xx, garbled documents); its routes behind
+    /// `tgw` converge on the next run.
+    RegionFailed {
+        tgw: String,
+        error: ApiError,
     },
     /// A propagated TGW route points elsewhere: never replaced.
     PropagatedRoute {
@@ -226,7 +234,15 @@ impl<'a> Planner<'a> {
     fn lookup_failed(&mut self, err: &ApiError, tgw: Option<&str>) {
         let remote = err.region != self.topo.node.region;
         if remote && err.is_transient() {
-            self.region_unreachable(&err.region, tgw.unwrap_or("-"), &err.to_string());
+            let tgw = tgw.unwrap_or("-");
+            self.region_skipped(
+                &err.region,
+                tgw,
+                Finding::RegionFailed {
+                    tgw: tgw.to_string(),
+                    error: err.clone(),
+                },
+            );
         } else {
             self.note(Finding::LookupFailed {
                 error: err.clone(),
@@ -235,15 +251,12 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn region_unreachable(&mut self, region: &str, tgw: &str, reason: &str) {
+    /// A remote region's work is skipped; `why` says what happened.
+    fn region_skipped(&mut self, region: &str, tgw: &str, why: Finding) {
         self.note(Finding::NoPeeredTgwRoute {
             tgw: tgw.to_string(),
         });
-        self.note(Finding::RegionUnreachable {
-            region: region.to_string(),
-            tgw: tgw.to_string(),
-            reason: reason.to_string(),
-        });
+        self.note(why);
         if !self.plan.unreachable_regions.iter().any(|r| r == region) {
             self.plan.unreachable_regions.push(region.to_string());
         }
@@ -382,8 +395,12 @@ impl<'a> Planner<'a> {
     /// Hop 3: every table of a peered TGW → the peering attachment.
     fn peered_tgw_tables(&mut self, peer: &PeeredTgw) {
         let Some(facts) = self.facts_of(&peer.region) else {
-            let reason = self.unreachable_reason(&peer.region);
-            return self.region_unreachable(&peer.region, &peer.tgw_id, &reason);
+            let why = Finding::RegionUnreachable {
+                region: peer.region.clone(),
+                tgw: peer.tgw_id.clone(),
+                reason: self.unreachable_reason(&peer.region),
+            };
+            return self.region_skipped(&peer.region, &peer.tgw_id, why);
         };
         let desired = Target::Attachment(peer.peering_id.clone());
         let found = self.tgw_tables(facts, &peer.tgw_id, Hop::RemoteTgw, &peer.region, desired);

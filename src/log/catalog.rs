@@ -177,9 +177,36 @@ pub enum Message {
         region: String,
         reason: String,
     },
+    /// 127110: a remote region that answered, but only with throttling, 5xx
+    /// or garbled documents until the call's budget was spent.
+    RegionUnavailable {
+        region: String,
+        tgw: String,
+        reason: String,
+    },
 }
 
 impl Message {
+    /// The warning for a remote region whose work a transient failure
+    /// skipped, saying what happened: 127110 when the region answered
+    /// (throttling, 5xx, a garbled document), 127102 when it stayed silent.
+    pub fn region_skipped(err: &ApiError, tgw: &str) -> Message {
+        let (region, tgw, reason) = (err.region.clone(), tgw.to_string(), err.outcome());
+        if err.answered() {
+            Message::RegionUnavailable {
+                region,
+                tgw,
+                reason,
+            }
+        } else {
+            Message::RegionUnreachable {
+                region,
+                tgw,
+                reason,
+            }
+        }
+    }
+
     pub fn code(&self) -> u32 {
         use Message::*;
         match self {
@@ -222,6 +249,7 @@ impl Message {
             PeeringsUnknown { .. } => 127113,
             Interrupted { .. } => 127114,
             TgwTableSkipped { .. } => 127115,
+            RegionUnavailable { .. } => 127110,
         }
     }
 
@@ -239,6 +267,7 @@ impl Message {
             | ImdsCallFailed { .. }
             | ImdsHttpError { .. }
             | RegionUnreachable { .. }
+            | RegionUnavailable { .. }
             | PropagatedRoute { .. }
             | DefaultsFileLine { .. }
             | InfoUnreadable { .. }
@@ -348,6 +377,14 @@ impl fmt::Display for Message {
             } => write!(
                 f,
                 "Region {region} did not answer ({reason}); routes behind {tgw} were skipped and will converge on the next run"
+            ),
+            RegionUnavailable {
+                region,
+                tgw,
+                reason,
+            } => write!(
+                f,
+                "Region {region} is unavailable ({reason}); routes behind {tgw} were skipped and will converge on the next run"
             ),
             PropagatedRoute { ip, rt, route } => write!(
                 f,
@@ -481,11 +518,50 @@ mod tests {
     }
 
     #[test]
+    fn a_skipped_region_says_whether_it_answered() {
+        let skipped = |kind| {
+            let err = ApiError {
+                api: Api::ReplaceTransitGatewayRoute,
+                region: "us-west-2".into(),
+                resource: Some("tgw-rtb-2".into()),
+                kind,
+            };
+            Message::region_skipped(&err, "tgw-2")
+        };
+        let m = skipped(ApiErrorKind::Overloaded {
+            code: "InternalError".into(),
+            status: 500,
+        });
+        assert_eq!((m.code(), m.level()), (127110, Level::Warn));
+        let text = m.to_string();
+        assert!(
+            text.starts_with("Region us-west-2 is unavailable (ReplaceTransitGatewayRoute on tgw-rtb-2: answered InternalError (HTTP 500)")
+                && text.ends_with("routes behind tgw-2 were skipped and will converge on the next run"),
+            "{text}"
+        );
+        let m = skipped(ApiErrorKind::Malformed {
+            status: 200,
+            detail: "HTTP 200 with an unusable document".into(),
+        });
+        assert_eq!(m.code(), 127110);
+        let m = skipped(ApiErrorKind::Unreachable {
+            reason: "HTTP read timeout".into(),
+        });
+        assert_eq!(m.code(), 127102);
+        assert!(
+            m.to_string()
+                .starts_with("Region us-west-2 did not answer (ReplaceTransitGatewayRoute on tgw-rtb-2: HTTP read timeout)"),
+            "{m}"
+        );
+    }
+
+    #[test]
     fn every_code_is_documented_in_the_readme() {
         let readme = include_str!("../../README.md");
         for code in (127001..=127025)
             .chain(127033..=127041)
             .chain(127100..=127108)
+            .chain([127110])
             .chain(127113..=127115)
         {
             assert!(

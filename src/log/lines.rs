@@ -54,6 +54,7 @@ pub fn finding(finding: &Finding, vip: Ipv4Addr) -> Message {
             tgw,
             reason,
         },
+        Finding::RegionFailed { tgw, error } => Message::region_skipped(&error, &tgw),
         Finding::PropagatedRoute { table_id, route } => Message::PropagatedRoute {
             ip,
             rt: table_id,
@@ -143,7 +144,9 @@ pub fn outcomes(
                 old: check.current.to_string(),
                 new: check.desired.to_string(),
             }),
-            Outcome::Skipped(Some(err)) => messages.push(unreachable(check, &err.to_string())),
+            Outcome::Skipped(Some(err)) => {
+                messages.push(Message::region_skipped(err, &check.owner))
+            }
             Outcome::Skipped(None) => {
                 messages.push(unreachable(check, "still running at the run's deadline"))
             }

@@ -224,7 +224,21 @@ fn quick_check_passes_when_aws_cannot_be_observed() {
 
     c.emu.set_region_outage(EAST, Outage::None);
     c.emu.deny_action("DescribeRouteTables");
+    // The TGW routes can still be read and point the wrong way: seen, so quickCheck fails.
     let run = c.lifekeeper("node1", "quickCheck");
+    run.assert_code(1);
+    assert!(
+        run.has(127001) && run.stderr.contains("ec2:DescribeRouteTables") && run.has(127015),
+        "{}",
+        run.stderr
+    );
+
+    // With every route right, the denied read hides nothing wrong: no failover for it.
+    c.emu.allow_action("DescribeRouteTables");
+    c.lifekeeper("node1", "restore").assert_code(0);
+    c.emu.deny_action("DescribeRouteTables");
+    let run = c.lifekeeper("node1", "quickCheck");
+    run.assert_code(0);
     assert!(
         run.has(127001) && run.stderr.contains("ec2:DescribeRouteTables"),
         "{}",

@@ -6,6 +6,7 @@ mod util;
 mod architecture;
 mod bounds;
 mod defaults_file;
+mod ec2_calls;
 mod failures;
 mod invocation;
 mod lifekeeper_door;

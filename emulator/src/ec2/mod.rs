@@ -23,7 +23,7 @@ use bytes::Bytes;
 use hyper::HeaderMap;
 use hyper::header::AUTHORIZATION;
 
-use crate::knobs::Outage;
+use crate::knobs::{Malformed, Outage};
 use crate::state::{Shared, lock};
 use crate::topology::Topology;
 use api_error::ApiError;
@@ -69,11 +69,18 @@ const ACTIONS: &[&str] = &[
 pub async fn serve(shared: &Shared, request: Ec2Request) -> Ec2Reply {
     let request_id = shared.next_request_id();
     match process(shared, request).await {
-        Ok((action, body)) => Ec2Reply {
-            status: 200,
-            body: xml::success_document(&action, &request_id, &body),
-            request_id,
-        },
+        Ok(answer) => {
+            let document = xml::success_document(&answer.action, &request_id, &answer.body);
+            let garbling = lock(&shared.knobs).take_malformed(&answer.region, &answer.action);
+            Ec2Reply {
+                status: 200,
+                body: match garbling {
+                    Some(kind) => garble(&document, kind),
+                    None => document,
+                },
+                request_id,
+            }
+        }
         Err(e) => Ec2Reply {
             status: e.status,
             body: xml::error_document(&e.code, &e.message, &request_id),
@@ -82,7 +89,28 @@ pub async fn serve(shared: &Shared, request: Ec2Request) -> Ec2Reply {
     }
 }
 
-async fn process(shared: &Shared, request: Ec2Request) -> Result<(String, String), ApiError> {
+/// A successful answer before rendering: who asked what, and the result.
+struct Answer {
+    region: String,
+    action: String,
+    body: String,
+}
+
+/// Spoils a complete document the way [`Malformed`] says; the server frames
+/// whatever comes out, so HTTP stays valid.
+fn garble(document: &str, kind: Malformed) -> String {
+    match kind {
+        Malformed::Truncated => {
+            // `>` is ASCII, so cutting right after it is a char boundary.
+            let half = &document.as_bytes()[..document.len() / 2];
+            let end = half.iter().rposition(|b| *b == b'>').map_or(0, |i| i + 1);
+            document.get(..end).unwrap_or_default().to_string()
+        }
+        Malformed::Garbage => "<html><body><h1>502 Bad Gateway</h1></body></html>\n".to_string(),
+    }
+}
+
+async fn process(shared: &Shared, request: Ec2Request) -> Result<Answer, ApiError> {
     let mut params = Params::parse(&request.body);
     params.merge_missing(Params::parse(request.query.unwrap_or_default().as_bytes()));
     let region = resolve_region(shared, &request.headers, &params)?;
@@ -98,9 +126,13 @@ async fn process(shared: &Shared, request: Ec2Request) -> Result<(String, String
         .to_string();
     shared.count_call(&region, &action);
     endpoint_health(shared, &region, &action).await?;
-    admit(shared, &action, &params)?;
+    admit(shared, &region, &action, &params)?;
     let body = execute(shared, &region, &action, &params)?;
-    Ok((action, body))
+    Ok(Answer {
+        region,
+        action,
+        body,
+    })
 }
 
 /// The region comes from the SigV4 credential scope, as it does for AWS's
@@ -146,14 +178,16 @@ async fn endpoint_health(shared: &Shared, region: &str, action: &str) -> Result<
     match outage {
         Outage::None => {}
         Outage::Unavailable => return Err(ApiError::unavailable()),
+        Outage::InternalError => return Err(ApiError::internal()),
         Outage::HangWrites if !outage.hangs(action) => {}
         Outage::Hang | Outage::HangWrites => {
             if !shared.hold_while(|k| k.outage(region).hangs(action)).await {
                 return Err(ApiError::unavailable());
             }
-            let after = lock(&shared.knobs).outage(region);
-            if after == Outage::Unavailable {
-                return Err(ApiError::unavailable());
+            match lock(&shared.knobs).outage(region) {
+                Outage::Unavailable => return Err(ApiError::unavailable()),
+                Outage::InternalError => return Err(ApiError::internal()),
+                Outage::None | Outage::Hang | Outage::HangWrites => {}
             }
         }
     }
@@ -171,7 +205,7 @@ async fn endpoint_health(shared: &Shared, region: &str, action: &str) -> Result<
     Ok(())
 }
 
-fn admit(shared: &Shared, action: &str, params: &Params) -> Result<(), ApiError> {
+fn admit(shared: &Shared, region: &str, action: &str, params: &Params) -> Result<(), ApiError> {
     if !ACTIONS.contains(&action) {
         return Err(ApiError::client(
             "InvalidAction",
@@ -179,7 +213,7 @@ fn admit(shared: &Shared, action: &str, params: &Params) -> Result<(), ApiError>
         ));
     }
     params.required("Version")?;
-    if lock(&shared.knobs).denied.contains(action) {
+    if lock(&shared.knobs).is_denied(region, action) {
         return Err(ApiError::unauthorized());
     }
     if params.flag("DryRun")? {
@@ -231,4 +265,18 @@ fn execute(
         lock(&shared.counters).writes += 1;
     }
     Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncation_cuts_at_a_tag_boundary_in_the_first_half() {
+        let doc = "<?xml version=\"1.0\"?>\n<AResponse><a>1</a><b>2</b><c>3</c></AResponse>";
+        let cut = garble(doc, Malformed::Truncated);
+        assert!(cut.len() <= doc.len() / 2 && doc.starts_with(&cut), "{cut}");
+        assert!(cut.ends_with('>') && cut.contains("<AResponse>"), "{cut}");
+        assert!(!garble(doc, Malformed::Garbage).starts_with("<?xml"));
+    }
 }

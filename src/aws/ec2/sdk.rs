@@ -16,6 +16,8 @@ use aws_sdk_ec2::types::{
 };
 use tokio::sync::Semaphore;
 
+use super::answer_check::{CompleteAnswer, MalformedAnswer};
+use super::call_budget::{self, CallBudget};
 use crate::engine::ec2::{Api, ApiError, ApiErrorKind, Ec2, Replacement};
 use crate::engine::topology::{
     Peering, PeeringSide, Target, TgwRouteTable, TgwVipRoute, VpcAttachment, VpcCidrs,
@@ -71,11 +73,15 @@ impl SdkEc2 {
         clients
             .entry(region.to_string())
             .or_insert_with(|| {
-                let conf = aws_sdk_ec2::config::Builder::from(&self.base)
+                let mut conf = aws_sdk_ec2::config::Builder::from(&self.base)
                     .region(Region::new(region.to_string()))
                     .http_client(self.http.clone())
-                    .build();
-                Client::from_conf(conf)
+                    .retry_partition(call_budget::retry_partition())
+                    .interceptor(CompleteAnswer);
+                if let Some(budget) = CallBudget::from_timeouts(self.base.timeout_config()) {
+                    conf = conf.interceptor(budget);
+                }
+                Client::from_conf(conf.build())
             })
             .clone()
     }
@@ -129,6 +135,18 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug + HasStatus,
 {
+    if let Some(answer) = malformed(&err) {
+        let kind = ApiErrorKind::Malformed {
+            status: answer.status,
+            detail: answer.to_string(),
+        };
+        return ApiError {
+            api,
+            region: region.to_string(),
+            resource: resource.map(str::to_string),
+            kind,
+        };
+    }
     let kind = match &err {
         SdkError::ServiceError(service) => {
             let code = err.code().unwrap_or("Unknown").to_string();
@@ -136,8 +154,11 @@ where
             let status = service.raw().status();
             classify(code, message, status)
         }
+        // Only the operation timeout is left unretried: the budget is spent.
         SdkError::TimeoutError(_) => ApiErrorKind::Unreachable {
-            reason: "timed out".into(),
+            reason: "no answer within the call's time budget \
+                     (AWSCLI_CONNECT_TIMEOUT + 2 × AWSCLI_READ_TIMEOUT)"
+                .into(),
         },
         SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => ApiErrorKind::Unreachable {
             reason: DisplayErrorContext(&err).to_string(),
@@ -153,6 +174,18 @@ where
         region: region.to_string(),
         resource: resource.map(str::to_string),
         kind,
+    }
+}
+
+/// The [`MalformedAnswer`] a response error carries, when that is what it was.
+fn malformed<E, R>(err: &SdkError<E, R>) -> Option<&MalformedAnswer>
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match err {
+        SdkError::ResponseError(_) => std::error::Error::source(err)?.downcast_ref(),
+        _ => None,
     }
 }
 

@@ -5,8 +5,6 @@
 //! endpoints that honours the proxy settings. IMDS must never go through a
 //! proxy; EC2 often must.
 
-use std::time::Duration;
-
 use aws_config::BehaviorVersion;
 use aws_config::SdkConfig;
 use aws_sdk_ec2::config::retry::RetryConfig;
@@ -16,12 +14,9 @@ use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use aws_smithy_http_client::{Builder, Connector};
 
+use super::call_budget;
 use super::sdk::SdkEc2;
 use crate::settings::Settings;
-
-/// Attempts per EC2 call. Throttling is common in busy accounts; the run's
-/// deadlines, not this count, bound how long we keep trying.
-pub const MAX_ATTEMPTS: u32 = 6;
 
 fn tls() -> tls::Provider {
     tls::Provider::Rustls(CryptoMode::Ring)
@@ -78,7 +73,8 @@ pub fn proxy_for(
 }
 
 /// Timeouts for one EC2 call: the parameters operators already tune for the
-/// vendor's kits, with an overall bound so retries cannot run forever.
+/// vendor's kits, with an overall bound that is also the call's retry
+/// budget (see [`call_budget`]): connect + 2 × read, 20 s by default.
 pub fn timeouts(settings: &Settings) -> TimeoutConfig {
     TimeoutConfig::builder()
         .connect_timeout(settings.connect_timeout.value)
@@ -87,11 +83,9 @@ pub fn timeouts(settings: &Settings) -> TimeoutConfig {
         .build()
 }
 
-pub fn retries() -> RetryConfig {
-    RetryConfig::standard()
-        .with_max_attempts(MAX_ATTEMPTS)
-        .with_initial_backoff(Duration::from_millis(100))
-        .with_max_backoff(Duration::from_secs(2))
+/// Retries bounded by each call's time budget, not by a count of attempts.
+pub fn retries(settings: &Settings) -> RetryConfig {
+    call_budget::retry_config(settings.remote_deadline())
 }
 
 /// Loads credentials and endpoint settings from the standard SDK chain
@@ -101,7 +95,7 @@ pub async fn load(settings: &Settings, region: &str) -> SdkConfig {
         .http_client(direct_http_client())
         .region(Region::new(region.to_string()))
         .timeout_config(timeouts(settings))
-        .retry_config(retries())
+        .retry_config(retries(settings))
         .load()
         .await
 }

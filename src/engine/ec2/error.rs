@@ -72,8 +72,11 @@ pub enum ApiErrorKind {
         message: String,
         status: u16,
     },
-    /// Throttling or a 5xx that outlasted the retries.
+    /// Throttling or a 5xx that outlasted the call's time budget.
     Overloaded { code: String, status: u16 },
+    /// Answers that were not a complete document of the expected shape
+    /// (truncated, not XML), through the call's time budget.
+    Malformed { status: u16, detail: String },
     /// No answer: connect or read timeout, refused connection, DNS, TLS.
     Unreachable { reason: String },
 }
@@ -93,8 +96,32 @@ impl ApiError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self.kind,
-            ApiErrorKind::Unreachable { .. } | ApiErrorKind::Overloaded { .. }
+            ApiErrorKind::Unreachable { .. }
+                | ApiErrorKind::Overloaded { .. }
+                | ApiErrorKind::Malformed { .. }
         )
+    }
+
+    /// True when the endpoint said something (an error, a garbled
+    /// document), as opposed to staying silent.
+    pub fn answered(&self) -> bool {
+        !matches!(self.kind, ApiErrorKind::Unreachable { .. })
+    }
+
+    /// What happened, in one phrase for a line that already names the
+    /// region: `DescribeRouteTables: answered InternalError (HTTP 500) …`,
+    /// `ReplaceRoute on rtb-1: HTTP read timeout`.
+    pub fn outcome(&self) -> String {
+        let on = self
+            .resource
+            .as_ref()
+            .map(|r| format!(" on {r}"))
+            .unwrap_or_default();
+        let what = match &self.kind {
+            ApiErrorKind::Unreachable { reason } => reason.clone(),
+            kind => kind.to_string(),
+        };
+        format!("{}{on}: {what}", self.api.action())
     }
 
     pub fn is_denied(&self) -> bool {
@@ -107,6 +134,7 @@ impl ApiError {
             ApiErrorKind::Denied { code, .. }
             | ApiErrorKind::Service { code, .. }
             | ApiErrorKind::Overloaded { code, .. } => code,
+            ApiErrorKind::Malformed { .. } => "MalformedAnswer",
             ApiErrorKind::Unreachable { .. } => "Unreachable",
         }
     }
@@ -121,9 +149,14 @@ impl fmt::Display for ApiErrorKind {
                 message,
                 status,
             } => write!(f, "{code} (HTTP {status}): {message}"),
-            ApiErrorKind::Overloaded { code, status } => {
-                write!(f, "{code} (HTTP {status}) persisted through retries")
-            }
+            ApiErrorKind::Overloaded { code, status } => write!(
+                f,
+                "answered {code} (HTTP {status}) on every attempt within the call's time budget"
+            ),
+            ApiErrorKind::Malformed { detail, .. } => write!(
+                f,
+                "answered {detail}, on every attempt within the call's time budget"
+            ),
             ApiErrorKind::Unreachable { reason } => write!(f, "no answer: {reason}"),
         }
     }
@@ -132,6 +165,41 @@ impl fmt::Display for ApiErrorKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_outcome_says_whether_the_region_answered() {
+        let mk = |kind| ApiError {
+            api: Api::DescribeRouteTables,
+            region: "us-west-2".into(),
+            resource: None,
+            kind,
+        };
+        let err = mk(ApiErrorKind::Overloaded {
+            code: "InternalError".into(),
+            status: 500,
+        });
+        assert!(err.answered() && err.is_transient());
+        assert!(
+            err.outcome()
+                .starts_with("DescribeRouteTables: answered InternalError (HTTP 500)"),
+            "{}",
+            err.outcome()
+        );
+        let err = mk(ApiErrorKind::Unreachable {
+            reason: "no answer within the call's time budget".into(),
+        });
+        assert!(!err.answered());
+        assert_eq!(
+            err.outcome(),
+            "DescribeRouteTables: no answer within the call's time budget"
+        );
+        let err = mk(ApiErrorKind::Malformed {
+            status: 200,
+            detail: "HTTP 200 with an unusable document (9 bytes): truncated inside <a>".into(),
+        });
+        assert!(err.answered() && err.is_transient());
+        assert!(err.to_string().contains("truncated inside <a>"), "{err}");
+    }
 
     #[test]
     fn timeouts_and_throttling_are_transient() {
