@@ -57,7 +57,8 @@ common=(
 for entry in "${common[@]}" "-rw-r--r-- /usr/share/zsh/vendor-completions/_tgw_generic_rk"; do
     check "deb has $entry" grep -qxF -- "$entry" "$scratch/deb.list"
 done
-for entry in "${common[@]}" "-rw-r--r-- /usr/share/zsh/site-functions/_tgw_generic_rk"; do
+for entry in "${common[@]}" "-rw-r--r-- /usr/share/zsh/site-functions/_tgw_generic_rk" \
+    "-rw-r--r-- /usr/share/licenses/tgw_generic_rk/LICENSE"; do
     check "rpm has $entry" grep -qxF -- "$entry" "$scratch/rpm.list"
 done
 # The real /etc/default/LifeKeeper belongs to the operator.
@@ -79,6 +80,10 @@ rpm_glibc=$(rpm -qpR "$rpm" | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -n1)
 check "rpm needs glibc <= $glibc_limit (asks for $rpm_glibc)" at_most "${rpm_glibc#GLIBC_}" "$glibc_limit"
 check "deb copyright names Apache-2.0" \
     bash -c "dpkg-deb --fsys-tarfile '$deb' | tar -xOf - ./usr/share/doc/tgw-generic-rk/copyright | grep -q Apache-2.0"
+# The whole license text, not only its name (issue 12).
+license_terms="TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION"
+check "deb copyright carries the Apache-2.0 text" \
+    bash -c "dpkg-deb --fsys-tarfile '$deb' | tar -xOf - ./usr/share/doc/tgw-generic-rk/copyright | grep -qF '$license_terms'"
 
 echo "--- installed files (dpkg -x; rpm --root)"
 dest="$scratch/root"
@@ -90,6 +95,7 @@ share="$dest/opt/tgw_generic_rk/share"
 # root has no glibc); both packages must carry the very same program.
 check "rpm verifies its digests" rpm -K --nosignature --quiet "$rpm"
 rpm --root "$scratch/rpmroot" --nodeps --noscripts --quiet -i "$rpm" 2>/dev/null
+check "rpm ships the Apache-2.0 text" cmp -s "$root/LICENSE" "$scratch/rpmroot/usr/share/licenses/tgw_generic_rk/LICENSE"
 check "RPM and DEB install the same binary" cmp -s "$bin" "$scratch/rpmroot/opt/tgw_generic_rk/bin/tgw_generic_rk"
 
 max_glibc=$(objdump -T "$bin" | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -n1)
