@@ -2,7 +2,6 @@
 //! ([`crate::engine::deadline`]), recording each confirmed one so an interrupted run
 //! can still say what it did.
 
-use std::net::Ipv4Addr;
 use std::sync::{Mutex, PoisonError};
 
 use futures_util::future::join_all;
@@ -89,11 +88,10 @@ impl Progress {
 pub async fn apply<'p, E: Ec2>(
     ec2: &E,
     plan: &'p Plan,
-    vip: Ipv4Addr,
-    local_region: &str,
     deadline: Instant,
     progress: &Progress,
 ) -> Vec<(&'p RouteCheck, Outcome)> {
+    let (vip, local_region) = (plan.vip, plan.local_region.as_str());
     progress.planned(plan.replacements().count());
     let work = plan.replacements().map(|check| async move {
         let replacement = check.replacement();

@@ -11,6 +11,7 @@
 //! 5. VPCs on each peered TGW → that TGW.
 
 use std::collections::BTreeSet;
+use std::net::Ipv4Addr;
 
 use serde::Serialize;
 
@@ -77,46 +78,46 @@ pub enum Finding {
     },
     /// No table of the local VPC holds the VIP route.
     NoLocalVpcRoute {
-        vpc: String,
+        vpc_id: String,
     },
     NoTgwOnLocalVpc {
-        vpc: String,
+        vpc_id: String,
     },
-    /// The local VPC is attached to `count` TGWs; `tgw` was chosen.
+    /// The local VPC is attached to `candidates` TGWs; `tgw_id` was chosen.
     SeveralTgwsOnLocalVpc {
-        vpc: String,
-        count: usize,
-        tgw: String,
+        vpc_id: String,
+        candidates: usize,
+        tgw_id: String,
     },
     /// No table of the local TGW holds the VIP route.
     NoLocalTgwRoute {
-        tgw: String,
+        tgw_id: String,
     },
     /// The local TGW's peerings could not be observed (AWS did not answer).
     PeeringsUnknown {
-        tgw: String,
+        tgw_id: String,
         error: ApiError,
     },
     /// The local TGW has no peer (the setup is a single region).
     NoPeeredTgw {
-        vpc: String,
+        vpc_id: String,
     },
     /// No table of a peered TGW holds the VIP route (or it was not seen).
     NoPeeredTgwRoute {
-        tgw: String,
+        tgw_id: String,
     },
     /// A remote region stayed silent past its deadline; its routes
     /// converge on the next run.
     RegionUnreachable {
         region: String,
-        tgw: String,
+        tgw_id: String,
         reason: String,
     },
     /// A lookup in a remote region failed without a definite answer
     /// (silence, throttling, 5xx, garbled documents); its routes behind
-    /// `tgw` converge on the next run.
+    /// `tgw_id` converge on the next run.
     RegionFailed {
-        tgw: String,
+        tgw_id: String,
         error: ApiError,
     },
     /// A propagated TGW route points elsewhere: never replaced.
@@ -148,8 +149,13 @@ impl Finding {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Every VIP route of one run and where it must point, as seen from this
+/// node's region.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Plan {
+    pub vip: Ipv4Addr,
+    /// This node's region: the one whose silence fails a restore.
+    pub local_region: String,
     pub checks: Vec<RouteCheck>,
     pub findings: Vec<Finding>,
     /// Regions whose work was skipped because they did not answer.
@@ -182,7 +188,13 @@ impl Plan {
 pub fn plan(topo: &Topology) -> Plan {
     let mut p = Planner {
         topo,
-        plan: Plan::default(),
+        plan: Plan {
+            vip: topo.vip,
+            local_region: topo.node.region.clone(),
+            checks: Vec::new(),
+            findings: Vec::new(),
+            unreachable_regions: Vec::new(),
+        },
         seen_tables: BTreeSet::new(),
     };
     p.local_vpc();
@@ -239,7 +251,7 @@ impl<'a> Planner<'a> {
                 &err.region,
                 tgw,
                 Finding::RegionFailed {
-                    tgw: tgw.to_string(),
+                    tgw_id: tgw.to_string(),
                     error: err.clone(),
                 },
             );
@@ -254,7 +266,7 @@ impl<'a> Planner<'a> {
     /// A remote region's work is skipped; `why` says what happened.
     fn region_skipped(&mut self, region: &str, tgw: &str, why: Finding) {
         self.note(Finding::NoPeeredTgwRoute {
-            tgw: tgw.to_string(),
+            tgw_id: tgw.to_string(),
         });
         self.note(why);
         if !self.plan.unreachable_regions.iter().any(|r| r == region) {
@@ -305,7 +317,7 @@ impl<'a> Planner<'a> {
         let mine: Vec<_> = tables.iter().filter(|t| t.vpc_id == node.vpc_id).collect();
         if mine.is_empty() {
             let finding = Finding::NoLocalVpcRoute {
-                vpc: node.vpc_id.clone(),
+                vpc_id: node.vpc_id.clone(),
             };
             return self.note(finding);
         }
@@ -330,14 +342,14 @@ impl<'a> Planner<'a> {
             }
         };
         let Some(chosen) = choose_local_tgw(attachments, &vpc) else {
-            self.note(Finding::NoTgwOnLocalVpc { vpc });
+            self.note(Finding::NoTgwOnLocalVpc { vpc_id: vpc });
             return None;
         };
         if chosen.candidates > 1 {
             self.note(Finding::SeveralTgwsOnLocalVpc {
-                vpc,
-                count: chosen.candidates,
-                tgw: chosen.tgw_id.clone(),
+                vpc_id: vpc,
+                candidates: chosen.candidates,
+                tgw_id: chosen.tgw_id.clone(),
             });
         }
         Some(chosen)
@@ -356,7 +368,7 @@ impl<'a> Planner<'a> {
         );
         if found == Some(0) {
             self.note(Finding::NoLocalTgwRoute {
-                tgw: local_tgw.tgw_id.clone(),
+                tgw_id: local_tgw.tgw_id.clone(),
             });
         }
     }
@@ -369,7 +381,7 @@ impl<'a> Planner<'a> {
             // quickCheck or recover picks the remote ones up.
             Err(err) if err.is_transient() => {
                 self.note(Finding::PeeringsUnknown {
-                    tgw: local_tgw.tgw_id.clone(),
+                    tgw_id: local_tgw.tgw_id.clone(),
                     error: err.clone(),
                 });
                 return Vec::new();
@@ -382,7 +394,7 @@ impl<'a> Planner<'a> {
         let peers = peered_tgws(peerings, &local_tgw.tgw_id);
         if peers.is_empty() {
             self.note(Finding::NoPeeredTgw {
-                vpc: self.topo.node.vpc_id.clone(),
+                vpc_id: self.topo.node.vpc_id.clone(),
             });
         }
         peers
@@ -397,7 +409,7 @@ impl<'a> Planner<'a> {
         let Some(facts) = self.facts_of(&peer.region) else {
             let why = Finding::RegionUnreachable {
                 region: peer.region.clone(),
-                tgw: peer.tgw_id.clone(),
+                tgw_id: peer.tgw_id.clone(),
                 reason: self.unreachable_reason(&peer.region),
             };
             return self.region_skipped(&peer.region, &peer.tgw_id, why);
@@ -406,7 +418,7 @@ impl<'a> Planner<'a> {
         let found = self.tgw_tables(facts, &peer.tgw_id, Hop::RemoteTgw, &peer.region, desired);
         if found == Some(0) {
             self.note(Finding::NoPeeredTgwRoute {
-                tgw: peer.tgw_id.clone(),
+                tgw_id: peer.tgw_id.clone(),
             });
         }
     }

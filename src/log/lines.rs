@@ -33,28 +33,34 @@ pub fn finding(finding: &Finding, vip: Ipv4Addr) -> Message {
             remote,
             detail: detail_of(&error),
         },
-        Finding::NoLocalVpcRoute { vpc } => Message::NoLocalVpcRoute { ip, vpc },
-        Finding::NoTgwOnLocalVpc { vpc } => Message::NoTgwOnLocalVpc { vpc },
-        Finding::SeveralTgwsOnLocalVpc { vpc, count, tgw } => {
-            Message::SeveralTgwsOnLocalVpc { vpc, count, tgw }
-        }
-        Finding::NoLocalTgwRoute { tgw } => Message::NoLocalTgwRoute { ip, tgw },
-        Finding::PeeringsUnknown { tgw, error } => Message::PeeringsUnknown {
-            tgw,
+        Finding::NoLocalVpcRoute { vpc_id } => Message::NoLocalVpcRoute { ip, vpc: vpc_id },
+        Finding::NoTgwOnLocalVpc { vpc_id } => Message::NoTgwOnLocalVpc { vpc: vpc_id },
+        Finding::SeveralTgwsOnLocalVpc {
+            vpc_id,
+            candidates,
+            tgw_id,
+        } => Message::SeveralTgwsOnLocalVpc {
+            vpc: vpc_id,
+            count: candidates,
+            tgw: tgw_id,
+        },
+        Finding::NoLocalTgwRoute { tgw_id } => Message::NoLocalTgwRoute { ip, tgw: tgw_id },
+        Finding::PeeringsUnknown { tgw_id, error } => Message::PeeringsUnknown {
+            tgw: tgw_id,
             reason: detail_of(&error),
         },
-        Finding::NoPeeredTgw { vpc } => Message::NoRemoteRegion { ip, vpc },
-        Finding::NoPeeredTgwRoute { tgw } => Message::NoRemoteTgwRoute { ip, tgw },
+        Finding::NoPeeredTgw { vpc_id } => Message::NoRemoteRegion { ip, vpc: vpc_id },
+        Finding::NoPeeredTgwRoute { tgw_id } => Message::NoRemoteTgwRoute { ip, tgw: tgw_id },
         Finding::RegionUnreachable {
             region,
-            tgw,
+            tgw_id,
             reason,
         } => Message::RegionUnreachable {
             region,
-            tgw,
+            tgw: tgw_id,
             reason,
         },
-        Finding::RegionFailed { tgw, error } => Message::region_skipped(&error, &tgw),
+        Finding::RegionFailed { tgw_id, error } => Message::region_skipped(&error, &tgw_id),
         Finding::PropagatedRoute { table_id, route } => Message::PropagatedRoute {
             ip,
             rt: table_id,
@@ -74,17 +80,17 @@ pub fn finding(finding: &Finding, vip: Ipv4Addr) -> Message {
 }
 
 /// Every finding of `plan`, as catalog lines.
-pub fn findings(plan: &Plan, vip: Ipv4Addr) -> Vec<Message> {
-    plan.findings.iter().map(|f| finding(f, vip)).collect()
+pub fn findings(plan: &Plan) -> Vec<Message> {
+    plan.findings.iter().map(|f| finding(f, plan.vip)).collect()
 }
 
 /// quickCheck's report: one vendor "does not match" line per wrong route.
-pub fn mismatches(plan: &Plan, vip: Ipv4Addr) -> Vec<Message> {
+pub fn mismatches(plan: &Plan) -> Vec<Message> {
     plan.replacements()
         .map(|c| {
             mismatch(
                 c.hop,
-                vip.to_string(),
+                plan.vip.to_string(),
                 c.current.to_string(),
                 c.desired.to_string(),
             )
@@ -128,12 +134,9 @@ pub fn update_failed(hop: Hop, rt: String) -> Message {
     }
 }
 
-/// The lines for the executor's outcomes, in plan order.
-pub fn outcomes(
-    results: &[(&RouteCheck, Outcome)],
-    vip: Ipv4Addr,
-    local_region: &str,
-) -> Vec<Message> {
+/// The lines for the executor's outcomes of `plan`, in plan order.
+pub fn outcomes(results: &[(&RouteCheck, Outcome)], plan: &Plan) -> Vec<Message> {
+    let (vip, local_region) = (plan.vip, plan.local_region.as_str());
     let mut messages = Vec::new();
     for (check, outcome) in results {
         match outcome {
@@ -247,10 +250,16 @@ mod tests {
 
     #[test]
     fn a_skipped_write_warns_and_a_failed_one_names_its_call_and_table() {
-        let vip = Ipv4Addr::new(10, 0, 0, 100);
+        let plan = Plan {
+            vip: Ipv4Addr::new(10, 0, 0, 100),
+            local_region: "us-east-1".into(),
+            checks: Vec::new(),
+            findings: Vec::new(),
+            unreachable_regions: Vec::new(),
+        };
         let remote = check("us-west-2");
         let results = [(&remote, Outcome::Skipped(Some(timeout("us-west-2"))))];
-        let messages = outcomes(&results, vip, "us-east-1");
+        let messages = outcomes(&results, &plan);
         assert_eq!(
             messages.iter().map(Message::code).collect::<Vec<_>>(),
             [127102]
@@ -258,7 +267,7 @@ mod tests {
 
         let local = check("us-east-1");
         let results = [(&local, Outcome::Failed(timeout("us-east-1")))];
-        let messages = outcomes(&results, vip, "us-east-1");
+        let messages = outcomes(&results, &plan);
         assert_eq!(
             messages.iter().map(Message::code).collect::<Vec<_>>(),
             [127006, 127018]

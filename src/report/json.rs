@@ -6,8 +6,6 @@
 
 use serde::Serialize;
 
-use std::net::Ipv4Addr;
-
 use crate::engine::planner::Plan;
 use crate::engine::topology::LocalNode;
 use crate::log::catalog::Message;
@@ -54,12 +52,9 @@ impl FindingView {
         }
     }
 
-    /// Every finding of `plan` about the VIP `vip`.
-    pub fn all(plan: &Plan, vip: Ipv4Addr) -> Vec<FindingView> {
-        lines::findings(plan, vip)
-            .iter()
-            .map(FindingView::of)
-            .collect()
+    /// Every finding of `plan`.
+    pub fn all(plan: &Plan) -> Vec<FindingView> {
+        lines::findings(plan).iter().map(FindingView::of).collect()
     }
 }
 

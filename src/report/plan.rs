@@ -3,8 +3,6 @@
 //! Both documents list replacements through [`ReplacementView`] so an
 //! operator can diff what was planned against what was done.
 
-use std::net::Ipv4Addr;
-
 use serde::Serialize;
 
 use crate::engine::executor::Outcome;
@@ -52,17 +50,17 @@ pub struct PlanReport {
     pub findings: Vec<FindingView>,
 }
 
-pub fn report(vip: Ipv4Addr, node: NodeView, plan: &Plan) -> PlanReport {
+pub fn report(node: NodeView, plan: &Plan) -> PlanReport {
     PlanReport {
         kind: "plan",
         schema_version: SCHEMA_VERSION,
-        vip: vip.to_string(),
+        vip: plan.vip.to_string(),
         node,
         ok: !plan.fails_restore(),
         routes_seen: plan.checks.len(),
         replacements: plan.replacements().map(ReplacementView::of).collect(),
         unreachable_regions: plan.unreachable_regions.clone(),
-        findings: FindingView::all(plan, vip),
+        findings: FindingView::all(plan),
     }
 }
 

@@ -134,14 +134,10 @@ pub async fn observe_until(
 pub async fn apply<'p>(
     ec2: &SdkEc2,
     plan: &'p Plan,
-    vip: Ipv4Addr,
-    local_region: &str,
     deadline: Instant,
     progress: &Progress,
 ) -> Vec<(&'p RouteCheck, Outcome)> {
-    let results = executor::apply(ec2, plan, vip, local_region, deadline, progress).await;
-    lines::outcomes(&results, vip, local_region)
-        .iter()
-        .for_each(emit);
+    let results = executor::apply(ec2, plan, deadline, progress).await;
+    lines::outcomes(&results, plan).iter().for_each(emit);
     results
 }

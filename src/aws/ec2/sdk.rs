@@ -113,6 +113,20 @@ fn provider_name(credentials: &Credentials) -> String {
         .map_or_else(|| "unknown".to_string(), |(name, _)| name.to_string())
 }
 
+/// Every item of every page of the paginated `$request`, or the call's
+/// [`ApiError`] (for `$api` in `$region`, on `$resource`).
+macro_rules! every_item {
+    ($request:expr, $api:expr, $region:expr, $resource:expr) => {
+        $request
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| api_error($api, $region, $resource, e))
+    };
+}
+
 fn filter(name: &str, value: impl Into<String>) -> Filter {
     Filter::builder().name(name).values(value).build()
 }
@@ -321,16 +335,14 @@ impl Ec2 for SdkEc2 {
     ) -> Result<Vec<VpcRouteTable>, ApiError> {
         let _permit = self.permit().await;
         let cidr = cidr(vip);
-        let tables = self
-            .client(region)
-            .describe_route_tables()
-            .filters(filter("route.destination-cidr-block", &cidr))
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| api_error(Api::DescribeRouteTables, region, None, e))?;
+        let tables = every_item!(
+            self.client(region)
+                .describe_route_tables()
+                .filters(filter("route.destination-cidr-block", &cidr)),
+            Api::DescribeRouteTables,
+            region,
+            None
+        )?;
         Ok(tables
             .iter()
             .filter_map(|t| to_vpc_table(t, &cidr))
@@ -339,16 +351,14 @@ impl Ec2 for SdkEc2 {
 
     async fn vpc_attachments(&self, region: &str) -> Result<Vec<VpcAttachment>, ApiError> {
         let _permit = self.permit().await;
-        let atts = self
-            .client(region)
-            .describe_transit_gateway_vpc_attachments()
-            .filters(states(crate::engine::topology::ATTACHMENT_STATES_IN_PATH))
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| api_error(Api::DescribeTransitGatewayVpcAttachments, region, None, e))?;
+        let atts = every_item!(
+            self.client(region)
+                .describe_transit_gateway_vpc_attachments()
+                .filters(states(crate::engine::topology::ATTACHMENT_STATES_IN_PATH)),
+            Api::DescribeTransitGatewayVpcAttachments,
+            region,
+            None
+        )?;
         Ok(atts
             .iter()
             .filter_map(|a| {
@@ -363,23 +373,14 @@ impl Ec2 for SdkEc2 {
 
     async fn peerings(&self, region: &str) -> Result<Vec<Peering>, ApiError> {
         let _permit = self.permit().await;
-        let peerings = self
-            .client(region)
-            .describe_transit_gateway_peering_attachments()
-            .filters(states(crate::engine::topology::ATTACHMENT_STATES_IN_PATH))
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| {
-                api_error(
-                    Api::DescribeTransitGatewayPeeringAttachments,
-                    region,
-                    None,
-                    e,
-                )
-            })?;
+        let peerings = every_item!(
+            self.client(region)
+                .describe_transit_gateway_peering_attachments()
+                .filters(states(crate::engine::topology::ATTACHMENT_STATES_IN_PATH)),
+            Api::DescribeTransitGatewayPeeringAttachments,
+            region,
+            None
+        )?;
         Ok(peerings.iter().filter_map(to_peering).collect())
     }
 
@@ -402,13 +403,12 @@ impl Ec2 for SdkEc2 {
                 .build();
             request = request.filters(by_tgw);
         }
-        let tables = request
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| api_error(Api::DescribeTransitGatewayRouteTables, region, None, e))?;
+        let tables = every_item!(
+            request,
+            Api::DescribeTransitGatewayRouteTables,
+            region,
+            None
+        )?;
         Ok(tables
             .iter()
             .filter_map(|t| {
@@ -445,15 +445,12 @@ impl Ec2 for SdkEc2 {
 
     async fn transit_gateways(&self, region: &str) -> Result<Vec<String>, ApiError> {
         let _permit = self.permit().await;
-        let tgws = self
-            .client(region)
-            .describe_transit_gateways()
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| api_error(Api::DescribeTransitGateways, region, None, e))?;
+        let tgws = every_item!(
+            self.client(region).describe_transit_gateways(),
+            Api::DescribeTransitGateways,
+            region,
+            None
+        )?;
         Ok(tgws
             .iter()
             .filter_map(|t| t.transit_gateway_id().map(str::to_string))
@@ -466,17 +463,15 @@ impl Ec2 for SdkEc2 {
         vpc_id: &str,
     ) -> Result<Option<String>, ApiError> {
         let _permit = self.permit().await;
-        let tables = self
-            .client(region)
-            .describe_route_tables()
-            .filters(filter("vpc-id", vpc_id))
-            .filters(filter("association.main", "true"))
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| api_error(Api::DescribeRouteTables, region, Some(vpc_id), e))?;
+        let tables = every_item!(
+            self.client(region)
+                .describe_route_tables()
+                .filters(filter("vpc-id", vpc_id))
+                .filters(filter("association.main", "true")),
+            Api::DescribeRouteTables,
+            region,
+            Some(vpc_id)
+        )?;
         Ok(tables
             .iter()
             .find_map(|t| t.route_table_id().map(str::to_string)))
@@ -484,15 +479,12 @@ impl Ec2 for SdkEc2 {
 
     async fn vpc_cidrs(&self, region: &str) -> Result<Vec<VpcCidrs>, ApiError> {
         let _permit = self.permit().await;
-        let vpcs = self
-            .client(region)
-            .describe_vpcs()
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| api_error(Api::DescribeVpcs, region, None, e))?;
+        let vpcs = every_item!(
+            self.client(region).describe_vpcs(),
+            Api::DescribeVpcs,
+            region,
+            None
+        )?;
         Ok(vpcs.iter().filter_map(to_vpc_cidrs).collect())
     }
 

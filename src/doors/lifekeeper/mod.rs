@@ -135,21 +135,20 @@ async fn switchover(
         ),
     });
     let (ec2, _) = session::connect(settings, &node.region).await;
-    let local_region = node.region.clone();
     let node_view = json::NodeView::new(&node, interface);
     let (_, plan) = session::observe_until(&ec2, node, vip, deadline, bound.remote).await;
-    lines::findings(&plan, vip).iter().for_each(emit);
+    lines::findings(&plan).iter().for_each(emit);
 
     let mut tally = Tally::of_plan(&plan);
     let ok = match kind {
-        ActionKind::QuickCheck => quick_check(&plan, vip),
+        ActionKind::QuickCheck => quick_check(&plan),
         _ => {
-            let results = session::apply(&ec2, &plan, vip, &local_region, deadline, progress).await;
+            let results = session::apply(&ec2, &plan, deadline, progress).await;
             tally.add_applied(&results);
             let write_failed = results.iter().any(|(_, outcome)| outcome.is_failed());
             let ok = !write_failed && !plan.fails_restore();
             if json {
-                let planned = plan::report(vip, node_view, &plan);
+                let planned = plan::report(node_view, &plan);
                 let done = plan::restore_report(planned, &results, ok);
                 report::print(&json::to_text(&done));
             }
@@ -163,8 +162,8 @@ async fn switchover(
 
 /// Healthy unless a route was seen pointing the wrong way: an API that is
 /// unwell must never trigger a failover.
-fn quick_check(plan: &Plan, vip: Ipv4Addr) -> bool {
-    let mismatches = lines::mismatches(plan, vip);
+fn quick_check(plan: &Plan) -> bool {
+    let mismatches = lines::mismatches(plan);
     mismatches.iter().for_each(emit);
     mismatches.is_empty()
 }

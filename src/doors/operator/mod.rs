@@ -45,7 +45,7 @@ pub fn plan(name: &str, target: &Target, json: bool) -> Ending {
         };
         let view = NodeView::new(&node, interface);
         let (_, plan) = session::observe(&ec2, node, vip, &settings).await;
-        let report = plan::report(vip, view, &plan);
+        let report = plan::report(view, &plan);
         output(json, &report, render::plan, report.ok)
     })
 }

@@ -135,7 +135,7 @@ pub fn report(
     interface: Option<String>,
     main: MainTable,
 ) -> StatusReport {
-    let mut findings = FindingView::all(plan, topo.vip);
+    let mut findings = FindingView::all(plan);
     let mut routes: Vec<RouteRow> = plan.checks.iter().map(row_of_check).collect();
     // A main table we could not look up leaves a MISSING route possible.
     let mut unsure = false;

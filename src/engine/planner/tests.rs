@@ -118,9 +118,17 @@ pub(crate) fn remote_mut(topo: &mut Topology) -> &mut RegionFacts {
     }
 }
 
+fn local_vpc_tables(topo: &mut Topology) -> &mut Vec<VpcRouteTable> {
+    topo.local.vpc_tables.as_mut().unwrap()
+}
+
+fn local_attachments(topo: &mut Topology) -> &mut Vec<VpcAttachment> {
+    topo.local.attachments.as_mut().unwrap()
+}
+
 /// The catalog line of each finding (the planner's tests speak in codes).
 fn messages(plan: &Plan) -> Vec<crate::log::catalog::Message> {
-    crate::log::lines::findings(plan, std::net::Ipv4Addr::UNSPECIFIED)
+    crate::log::lines::findings(plan)
 }
 
 fn codes(plan: &Plan) -> Vec<u32> {
@@ -166,28 +174,17 @@ pub(crate) fn apply(topo: &mut Topology, plan: &Plan) {
 fn every_hop_points_one_step_closer_to_the_new_active_node() {
     let plan = plan(&two_region());
     assert_eq!(codes(&plan), Vec::<u32>::new());
-    assert_eq!(desired_of(&plan, "rtb-n1a"), (Hop::LocalVpc, eni("eni-n1")));
-    assert_eq!(desired_of(&plan, "rtb-n1b"), (Hop::LocalVpc, eni("eni-n1")));
-    assert_eq!(
-        desired_of(&plan, "tgw-rtb-e"),
-        (Hop::LocalTgw, attach("att-n1"))
-    );
-    assert_eq!(
-        desired_of(&plan, "tgw-rtb-w"),
-        (Hop::RemoteTgw, attach("peer-ew"))
-    );
-    assert_eq!(
-        desired_of(&plan, "rtb-c1"),
-        (Hop::LocalTgwVpc, tgw("tgw-e"))
-    );
-    assert_eq!(
-        desired_of(&plan, "rtb-n2a"),
-        (Hop::RemoteTgwVpc, tgw("tgw-w"))
-    );
-    assert_eq!(
-        desired_of(&plan, "rtb-c2"),
-        (Hop::RemoteTgwVpc, tgw("tgw-w"))
-    );
+    for (table, hop, target) in [
+        ("rtb-n1a", Hop::LocalVpc, eni("eni-n1")),
+        ("rtb-n1b", Hop::LocalVpc, eni("eni-n1")),
+        ("tgw-rtb-e", Hop::LocalTgw, attach("att-n1")),
+        ("tgw-rtb-w", Hop::RemoteTgw, attach("peer-ew")),
+        ("rtb-c1", Hop::LocalTgwVpc, tgw("tgw-e")),
+        ("rtb-n2a", Hop::RemoteTgwVpc, tgw("tgw-w")),
+        ("rtb-c2", Hop::RemoteTgwVpc, tgw("tgw-w")),
+    ] {
+        assert_eq!(desired_of(&plan, table), (hop, target), "{table}");
+    }
     // rtb-c1 already points at tgw-e; a VPC on no relevant TGW is left alone.
     let wrong: Vec<&str> = plan.replacements().map(|c| c.table_id.as_str()).collect();
     assert_eq!(
@@ -234,11 +231,7 @@ fn the_other_node_plans_the_mirror_image() {
 #[test]
 fn a_local_vpc_without_the_vip_route_fails_restore_with_127011() {
     let mut topo = two_region();
-    topo.local
-        .vpc_tables
-        .as_mut()
-        .unwrap()
-        .retain(|t| t.vpc_id != "vpc-n1");
+    local_vpc_tables(&mut topo).retain(|t| t.vpc_id != "vpc-n1");
     let plan = plan(&topo);
     assert_eq!(codes(&plan), [127011]);
     assert!(fails_restore(&plan));
@@ -249,11 +242,7 @@ fn a_local_vpc_without_the_vip_route_fails_restore_with_127011() {
 #[test]
 fn no_tgw_on_the_local_vpc_is_127012() {
     let mut topo = two_region();
-    topo.local
-        .attachments
-        .as_mut()
-        .unwrap()
-        .retain(|a| a.vpc_id != "vpc-n1");
+    local_attachments(&mut topo).retain(|a| a.vpc_id != "vpc-n1");
     let plan = plan(&topo);
     assert_eq!(codes(&plan), [127012]);
     assert!(fails_restore(&plan));
@@ -263,11 +252,7 @@ fn no_tgw_on_the_local_vpc_is_127012() {
 #[test]
 fn two_tgws_warn_127013_and_the_lowest_id_is_used() {
     let mut topo = two_region();
-    topo.local
-        .attachments
-        .as_mut()
-        .unwrap()
-        .push(att("att-n1-z", "tgw-z", "vpc-n1"));
+    local_attachments(&mut topo).push(att("att-n1-z", "tgw-z", "vpc-n1"));
     let plan = plan(&topo);
     assert_eq!(codes(&plan), [127013]);
     assert!(!fails_restore(&plan));
@@ -380,11 +365,7 @@ fn a_remote_tgw_without_the_vip_route_is_a_127033_warning() {
 #[test]
 fn no_remote_vpc_route_anywhere_is_127022() {
     let mut topo = two_region();
-    topo.local
-        .vpc_tables
-        .as_mut()
-        .unwrap()
-        .retain(|t| t.vpc_id == "vpc-n1");
+    local_vpc_tables(&mut topo).retain(|t| t.vpc_id == "vpc-n1");
     remote_mut(&mut topo).vpc_tables = Ok(vec![]);
     let plan = plan(&topo);
     assert_eq!(codes(&plan), [127022]);
@@ -478,11 +459,7 @@ fn a_definite_local_peering_failure_fails_restore() {
 #[test]
 fn failed_peerings_are_no_evidence_that_remote_vpcs_lack_the_route() {
     let mut topo = two_region();
-    topo.local
-        .vpc_tables
-        .as_mut()
-        .unwrap()
-        .retain(|t| t.vpc_id == "vpc-n1");
+    local_vpc_tables(&mut topo).retain(|t| t.vpc_id == "vpc-n1");
     topo.peerings = Err(failed(
         Api::DescribeTransitGatewayPeeringAttachments,
         EAST,

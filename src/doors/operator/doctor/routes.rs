@@ -207,13 +207,12 @@ fn propagated(s: &StatusReport) -> Check {
 fn restore_would(ec2: &Ec2Facts) -> Check {
     let id = "routes.restore";
     let count = ec2.plan.replacements().count();
-    let vip = ec2.topology.vip;
     let blocking: Vec<String> = ec2
         .plan
         .findings
         .iter()
         .filter(|f| f.fails_restore())
-        .map(|f| lines::finding(f, vip))
+        .map(|f| lines::finding(f, ec2.plan.vip))
         .map(|m| format!("{} {m}", m.code()))
         .collect();
     if blocking.is_empty() {
