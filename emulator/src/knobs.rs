@@ -318,6 +318,9 @@ mod tests {
         assert_eq!(knobs.take_action_fault("r1", "A"), None);
         assert!(Outage::HangWrites.hangs("ReplaceRoute"));
         assert!(!Outage::HangWrites.hangs("DescribeRouteTables"));
+    }
+
+    #[test]
     fn garbling_is_per_region_and_action_and_runs_out() {
         let mut knobs = Knobs::default();
         let state = MalformedState {
