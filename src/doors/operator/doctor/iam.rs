@@ -18,8 +18,10 @@ pub fn endpoint_checks(ec2: &Ec2Facts, s: &Settings) -> Vec<Check> {
             match &p.result {
                 Err(e) if e.is_transient() => {
                     let status = if &p.region == local { CheckStatus::Fail } else { CheckStatus::Warn };
-                    let consequence = if &p.region == local { "restore will fail" } else { "restore will skip this region and warn (127102)" };
-                    Check::new(id, status, format!("EC2 in {} did not answer after {took}: {}; {consequence}", p.region, e.kind))
+                    // Silence and an endpoint that answers only errors are different faults to chase.
+                    let (what, code) = if e.answered() { ("answered only errors for", 127110) } else { ("did not answer after", 127102) };
+                    let consequence = if &p.region == local { "restore will fail".to_string() } else { format!("restore will skip this region and warn ({code})") };
+                    Check::new(id, status, format!("EC2 in {} {what} {took}: {}; {consequence}", p.region, e.kind))
                         .fix("check the route / security group / proxy to the regional EC2 endpoint (ec2.<region>.amazonaws.com:443)")
                 }
                 _ if p.elapsed > s.read_timeout.value / 2 => Check::new(id, CheckStatus::Warn, format!("EC2 in {} answered in {took}, over half of AWSCLI_READ_TIMEOUT", p.region))

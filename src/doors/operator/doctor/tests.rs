@@ -232,6 +232,40 @@ fn a_silent_endpoint_fails_locally_and_warns_remotely() {
 }
 
 #[test]
+fn an_endpoint_answering_only_errors_is_told_apart_from_a_silent_one() {
+    let s = settings(&[]);
+    let mut ec2 = ok_ec2();
+    for p in &mut ec2.endpoints {
+        let kind = if p.region == "us-west-2" {
+            ApiErrorKind::Overloaded {
+                code: "InternalError".into(),
+                status: 500,
+            }
+        } else {
+            ApiErrorKind::Unreachable {
+                reason: "timed out".into(),
+            }
+        };
+        p.result = Err(ApiError {
+            api: Api::DescribeTransitGateways,
+            region: p.region.clone(),
+            resource: None,
+            kind,
+        });
+    }
+    let r = report(&facts(&s, Some(ec2)));
+    let west = check(&r, "endpoint.us-west-2");
+    assert!(west.summary.contains("answered only errors"), "{west:?}");
+    assert!(
+        west.summary.contains("InternalError (HTTP 500)"),
+        "{west:?}"
+    );
+    assert!(west.summary.contains("(127110)"), "{west:?}");
+    let east = check(&r, "endpoint.us-east-1");
+    assert!(east.summary.contains("did not answer"), "{east:?}");
+}
+
+#[test]
 fn dry_runs_try_one_table_per_region_and_action() {
     let plan = planner::plan(&two_region());
     let tried: Vec<(Api, &str)> = iam::dry_run_targets(&plan)
