@@ -1,10 +1,12 @@
 //! tgw_generic_rk: keeps a LifeKeeper virtual IP reachable across VPCs,
 //! Transit Gateways and regions on AWS.
 //!
-//! Functional core, imperative shell: [`discovery`] gathers a plain
-//! [`topology::Topology`] through the narrow [`ec2::Ec2`] trait, the pure
-//! [`planner`] decides every route, the [`executor`] applies the plan, and
-//! the doors wire them to their callers.
+//! One engine, several front doors (README, "How the code is organised").
+//! The [`engine`] gathers a plain topology through its narrow
+//! [`engine::ec2::Ec2`] trait (implemented over the SDK in [`aws`]), plans
+//! every route purely and applies the plan; the [`session`] is what every
+//! command does first; each of the [`doors`] adapts one caller to it and
+//! words the engine's typed facts through [`log`] and [`report`].
 
 pub mod aws;
 pub mod cli;

@@ -1,8 +1,10 @@
 //! The one narrow door to EC2: the calls the engine needs, in plain types.
 //!
-//! Discovery, the executor and doctor talk to [`Ec2`] only, so they can be
-//! tested against an in-memory fake and the aws-sdk-ec2 implementation
-//! ([`sdk::SdkEc2`]) stays the single place that knows SDK types.
+//! The engine owns this trait (as cargo's resolver owns `Registry`):
+//! discovery, the executor and doctor talk to [`Ec2`] only, so they can be
+//! tested against an in-memory fake, and the aws-sdk-ec2 implementation
+//! ([`crate::aws::ec2::sdk::SdkEc2`]) stays the single place that knows SDK
+//! types.
 
 mod error;
 
