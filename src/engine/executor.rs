@@ -40,8 +40,8 @@ pub struct Progress {
 struct ProgressState {
     /// Replacements started, once the plan is known.
     planned: Option<usize>,
-    /// `table (region)` of every confirmed replacement, in completion order.
-    replaced: Vec<String>,
+    /// (table, region) of every confirmed replacement, in completion order.
+    replaced: Vec<(String, String)>,
 }
 
 impl Progress {
@@ -54,30 +54,16 @@ impl Progress {
     }
 
     pub fn replaced(&self, check: &RouteCheck) {
-        let entry = format!("{} ({})", check.table_id, check.region);
+        let entry = (check.table_id.clone(), check.region.clone());
         self.update(|s| s.replaced.push(entry));
     }
 
-    /// One sentence: what had been done when the run stopped.
-    pub fn describe(&self) -> String {
-        let s = self
-            .state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        let Some(planned) = s.planned else {
-            return "stopped while looking up the routes; no route was replaced".into();
-        };
-        let done = s.replaced.len();
-        let list = if done == 0 {
-            String::new()
-        } else {
-            format!(": {}", s.replaced.join(", "))
-        };
-        let open = planned.saturating_sub(done);
-        format!(
-            "{done} of {planned} replacement(s) confirmed{list}; {open} not confirmed, the next restore or recover finishes them"
-        )
+    /// What had been done so far: the replacements started (`None` while
+    /// the routes were still being looked up) and the confirmed ones, as
+    /// (table, region) in completion order.
+    pub fn done(&self) -> (Option<usize>, Vec<(String, String)>) {
+        let s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        (s.planned, s.replaced.clone())
     }
 }
 
@@ -149,20 +135,13 @@ mod tests {
     }
 
     #[test]
-    fn progress_says_what_was_confirmed_and_what_was_not() {
+    fn progress_keeps_the_confirmed_replacements_in_order() {
         let p = Progress::default();
-        assert!(
-            p.describe().contains("no route was replaced"),
-            "{}",
-            p.describe()
-        );
+        assert_eq!(p.done(), (None, Vec::new()));
         p.planned(3);
         p.replaced(&check("rtb-1"));
-        let text = p.describe();
-        assert!(
-            text.starts_with("1 of 3 replacement(s) confirmed: rtb-1 (us-east-1); 2 not confirmed"),
-            "{text}"
-        );
+        let confirmed = vec![("rtb-1".to_string(), "us-east-1".to_string())];
+        assert_eq!(p.done(), (Some(3), confirmed));
     }
 
     #[test]

@@ -31,18 +31,6 @@ pub enum Hop {
     RemoteTgwVpc,
 }
 
-impl Hop {
-    pub fn label(self) -> &'static str {
-        match self {
-            Hop::LocalVpc => "local VPC",
-            Hop::LocalTgw => "local TGW",
-            Hop::RemoteTgw => "peered TGW",
-            Hop::LocalTgwVpc => "VPC on local TGW",
-            Hop::RemoteTgwVpc => "VPC on peered TGW",
-        }
-    }
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {

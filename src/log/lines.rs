@@ -6,7 +6,7 @@
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
-use crate::engine::executor::Outcome;
+use crate::engine::executor::{Outcome, Progress};
 use crate::engine::planner::{Finding, Hop, Plan, RouteCheck, Verdict};
 use crate::log::catalog::{Message, detail_of};
 
@@ -166,6 +166,36 @@ pub fn outcomes(results: &[(&RouteCheck, Outcome)], plan: &Plan) -> Vec<Message>
     messages
 }
 
+/// 127114: what had been done when `signal` stopped the run.
+pub fn interrupted(signal: &str, progress: &Progress) -> Message {
+    Message::Interrupted {
+        signal: signal.to_string(),
+        done: done_so_far(progress),
+    }
+}
+
+/// One sentence: what had been done when the run stopped.
+fn done_so_far(progress: &Progress) -> String {
+    let (planned, replaced) = progress.done();
+    let Some(planned) = planned else {
+        return "stopped while looking up the routes; no route was replaced".into();
+    };
+    let done = replaced.len();
+    let list = if done == 0 {
+        String::new()
+    } else {
+        let tables: Vec<String> = replaced
+            .iter()
+            .map(|(table, region)| format!("{table} ({region})"))
+            .collect();
+        format!(": {}", tables.join(", "))
+    };
+    let open = planned.saturating_sub(done);
+    format!(
+        "{done} of {planned} replacement(s) confirmed{list}; {open} not confirmed, the next restore or recover finishes them"
+    )
+}
+
 fn unreachable(check: &RouteCheck, reason: &str) -> Message {
     Message::RegionUnreachable {
         region: check.region.clone(),
@@ -279,6 +309,27 @@ mod tests {
             (&local, Outcome::Replaced),
         ]);
         assert_eq!((tally.replaced, tally.skipped, tally.failed), (1, 1, 0));
+    }
+
+    #[test]
+    fn progress_says_what_was_confirmed_and_what_was_not() {
+        let p = Progress::default();
+        assert!(
+            done_so_far(&p).contains("no route was replaced"),
+            "{}",
+            done_so_far(&p)
+        );
+        p.planned(3);
+        p.replaced(&RouteCheck {
+            region: "us-east-1".into(),
+            table_id: "rtb-1".into(),
+            ..check("us-east-1")
+        });
+        let text = done_so_far(&p);
+        assert!(
+            text.starts_with("1 of 3 replacement(s) confirmed: rtb-1 (us-east-1); 2 not confirmed"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -10,11 +10,13 @@
 use std::net::Ipv4Addr;
 use std::time::Instant;
 
+use crate::aws::ec2::sdk::SdkEc2;
 use crate::cli::{self, Action, ActionKind};
 use crate::doors::Ending;
 use crate::engine::deadline;
 use crate::engine::executor::Progress;
 use crate::engine::planner::Plan;
+use crate::engine::topology::LocalNode;
 use crate::log::catalog::Message;
 use crate::log::lines::{self, Tally};
 use crate::log::{self, emit};
@@ -84,10 +86,7 @@ async fn interruptible(work: impl Future<Output = Ending>, progress: &Progress) 
         _ = term.recv() => ("SIGTERM", 15),
         _ = int.recv() => ("SIGINT", 2),
     };
-    emit(&Message::Interrupted {
-        signal: name.to_string(),
-        done: progress.describe(),
-    });
+    emit(&lines::interrupted(name, progress));
     Ending::Interrupted(number)
 }
 
@@ -106,7 +105,7 @@ fn without_vip(kind: ActionKind) -> Ending {
 
 /// Locates this node, observes and plans, then checks (quickCheck) or
 /// converges (restore, recover), all within the run's documented bound
-/// ([`RunBound`]).
+/// ([`RunBound`]); the summary line closes every run that got that far.
 async fn switchover(
     kind: ActionKind,
     vip: Ipv4Addr,
@@ -125,6 +124,24 @@ async fn switchover(
             return Ending::from_ok(kind == ActionKind::QuickCheck);
         }
     };
+    say_starting(kind, vip, &node);
+    let (ec2, _) = session::connect(settings, &node.region).await;
+    let node_view = json.then(|| json::NodeView::new(&node, interface));
+    let (_, plan) = session::observe_until(&ec2, node, vip, deadline, bound.remote).await;
+    lines::findings(&plan).iter().for_each(emit);
+
+    let mut tally = Tally::of_plan(&plan);
+    let ok = match kind {
+        ActionKind::QuickCheck => quick_check(&plan),
+        _ => converge(&ec2, &plan, deadline, progress, &mut tally, node_view).await,
+    };
+    tally.calls = ec2.calls();
+    emit(&tally.summary(kind.name(), vip, started.elapsed(), ok));
+    Ending::from_ok(ok)
+}
+
+/// 127105: who this run acts for.
+fn say_starting(kind: ActionKind, vip: Ipv4Addr, node: &LocalNode) {
     emit(&Message::Starting {
         text: format!(
             "{} of {vip} as {} in {} ({})",
@@ -134,30 +151,28 @@ async fn switchover(
             node.region
         ),
     });
-    let (ec2, _) = session::connect(settings, &node.region).await;
-    let node_view = json::NodeView::new(&node, interface);
-    let (_, plan) = session::observe_until(&ec2, node, vip, deadline, bound.remote).await;
-    lines::findings(&plan).iter().for_each(emit);
+}
 
-    let mut tally = Tally::of_plan(&plan);
-    let ok = match kind {
-        ActionKind::QuickCheck => quick_check(&plan),
-        _ => {
-            let results = session::apply(&ec2, &plan, deadline, progress).await;
-            tally.add_applied(&results);
-            let write_failed = results.iter().any(|(_, outcome)| outcome.is_failed());
-            let ok = !write_failed && !plan.fails_restore();
-            if json {
-                let planned = plan::report(node_view, &plan);
-                let done = plan::restore_report(planned, &results, ok);
-                report::print(&json::to_text(&done));
-            }
-            ok
-        }
-    };
-    tally.calls = ec2.calls();
-    emit(&tally.summary(kind.name(), vip, started.elapsed(), ok));
-    Ending::from_ok(ok)
+/// restore's and recover's work: every replacement, logged (and, for
+/// `restore --json`, printed with the plan); ok unless a write failed or a
+/// finding forbids success.
+async fn converge(
+    ec2: &SdkEc2,
+    plan: &Plan,
+    deadline: tokio::time::Instant,
+    progress: &Progress,
+    tally: &mut Tally,
+    json_node: Option<json::NodeView>,
+) -> bool {
+    let results = session::apply(ec2, plan, deadline, progress).await;
+    tally.add_applied(&results);
+    let write_failed = results.iter().any(|(_, outcome)| outcome.is_failed());
+    let ok = !write_failed && !plan.fails_restore();
+    if let Some(node) = json_node {
+        let done = plan::restore_report(plan::report(node, plan), &results, ok);
+        report::print(&json::to_text(&done));
+    }
+    ok
 }
 
 /// Healthy unless a route was seen pointing the wrong way: an API that is

@@ -8,6 +8,7 @@ use anstyle::{AnsiColor, Style};
 
 use super::doctor::{CheckStatus, DoctorReport};
 use super::status::{RouteState, StatusReport};
+use crate::engine::planner::Hop;
 use crate::report::json::FindingView;
 use crate::report::plan::PlanReport;
 
@@ -20,6 +21,17 @@ const HEAD: Style = Style::new().bold();
 struct Cell {
     text: String,
     style: Style,
+}
+
+/// How the tables list a hop.
+fn hop_label(hop: Hop) -> &'static str {
+    match hop {
+        Hop::LocalVpc => "local VPC",
+        Hop::LocalTgw => "local TGW",
+        Hop::RemoteTgw => "peered TGW",
+        Hop::LocalTgwVpc => "VPC on local TGW",
+        Hop::RemoteTgwVpc => "VPC on peered TGW",
+    }
 }
 
 fn cell(text: impl Into<String>) -> Cell {
@@ -144,7 +156,7 @@ pub fn status(r: &StatusReport) -> String {
         .map(|row| {
             vec![
                 cell(&row.region),
-                cell(row.hop.label()),
+                cell(hop_label(row.hop)),
                 cell(row.table_id.as_deref().unwrap_or("?")),
                 cell(row.current.as_deref().unwrap_or("-")),
                 cell(&row.desired),
@@ -205,7 +217,7 @@ pub fn plan(r: &PlanReport) -> String {
             .map(|x| {
                 vec![
                     cell(&x.region),
-                    cell(x.hop.label()),
+                    cell(hop_label(x.hop)),
                     cell(&x.table_id),
                     cell(format!("{} -> {}", x.from, x.to)),
                 ]
