@@ -105,6 +105,9 @@ pub struct CredentialsInfo {
 
 /// The SDK records which provider produced credentials but exposes the name
 /// only through `Debug` (secrets are redacted there), so read it from that.
+/// aws-credential-types 1.3 has no getter for it; its `AwsCredentialFeature`
+/// property is a user-agent metric in another vocabulary (and not set by
+/// every provider), so it would not name the provider operators configured.
 fn provider_name(credentials: &Credentials) -> String {
     let debug = format!("{credentials:?}");
     debug
