@@ -1,14 +1,16 @@
-//! HTTP plumbing: the emulator's own tokio runtime, the EC2 listener (which
-//! doubles as a forward proxy target) and one IMDS listener per node.
+//! HTTP plumbing: the emulator's own tokio runtime, the EC2 listeners (plain
+//! HTTP, which doubles as a forward proxy target, and HTTPS) and one IMDS
+//! listener per node.
 //!
 //! Listeners are bound synchronously before `start` returns, so a caller
 //! may connect immediately; the kernel queues connections until the accept
 //! loop runs.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::convert::Infallible;
 use std::net::{SocketAddr, TcpListener as StdListener};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -20,22 +22,53 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::runtime::Runtime;
+use tokio_rustls::TlsAcceptor;
 
 use crate::error::EmulatorError;
 use crate::knobs::ImdsFault;
 use crate::state::{Shared, lock};
+use crate::tls::Tls;
 use crate::{ec2, imds};
 
 /// Far above any EC2 request the SDK sends; bounds memory per request.
 const MAX_BODY: usize = 1 << 20;
 
+/// A TLS handshake gets no more time than this before the connection is dropped.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
 pub struct Listening {
     pub runtime: Runtime,
     pub ec2: SocketAddr,
+    pub ec2_https: SocketAddr,
     pub imds: BTreeMap<String, SocketAddr>,
 }
 
-pub fn start(shared: Arc<Shared>, nodes: &[String]) -> Result<Listening, EmulatorError> {
+/// How connections are set up: TLS material, and whether a new connection
+/// pays for its handshakes in the region's latency.
+pub struct Transport {
+    pub tls: Tls,
+    /// When set, the first request of a region on a connection waits one
+    /// extra latency for the TCP handshake, and one more over TLS (TLS 1.3
+    /// needs one round trip before the request can go). A connection is
+    /// charged again for each further region it carries: on AWS every
+    /// region is its own host, so it would have needed a connection of its own.
+    pub handshake_latency: AtomicBool,
+}
+
+impl Transport {
+    pub fn new() -> Result<Transport, EmulatorError> {
+        Ok(Transport {
+            tls: Tls::new()?,
+            handshake_latency: AtomicBool::new(false),
+        })
+    }
+}
+
+pub fn start(
+    shared: Arc<Shared>,
+    transport: Arc<Transport>,
+    nodes: &[String],
+) -> Result<Listening, EmulatorError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("ec2-emulator")
@@ -44,6 +77,10 @@ pub fn start(shared: Arc<Shared>, nodes: &[String]) -> Result<Listening, Emulato
         .map_err(EmulatorError::Start)?;
     let ec2_listener = bind()?;
     let ec2 = ec2_listener.local_addr().map_err(EmulatorError::Start)?;
+    let https_listener = bind()?;
+    let ec2_https = https_listener
+        .local_addr()
+        .map_err(EmulatorError::Start)?;
     let mut imds = BTreeMap::new();
     let mut imds_listeners = Vec::new();
     for node in nodes {
@@ -55,11 +92,21 @@ pub fn start(shared: Arc<Shared>, nodes: &[String]) -> Result<Listening, Emulato
         imds_listeners.push((node.clone(), listener));
     }
     let _entered = runtime.enter();
-    spawn_accept_loop(ec2_listener, shared.clone(), Role::Ec2)?;
+    let ec2_role = |tls| Role::Ec2 {
+        tls,
+        transport: transport.clone(),
+    };
+    spawn_accept_loop(ec2_listener, shared.clone(), ec2_role(false))?;
+    spawn_accept_loop(https_listener, shared.clone(), ec2_role(true))?;
     for (node, listener) in imds_listeners {
         spawn_accept_loop(listener, shared.clone(), Role::Imds(node))?;
     }
-    Ok(Listening { runtime, ec2, imds })
+    Ok(Listening {
+        runtime,
+        ec2,
+        ec2_https,
+        imds,
+    })
 }
 
 fn bind() -> Result<StdListener, EmulatorError> {
@@ -72,7 +119,10 @@ fn bind() -> Result<StdListener, EmulatorError> {
 
 #[derive(Clone)]
 enum Role {
-    Ec2,
+    Ec2 {
+        tls: bool,
+        transport: Arc<Transport>,
+    },
     Imds(String),
 }
 
@@ -99,11 +149,40 @@ fn spawn_accept_loop(
 }
 
 async fn serve_connection(stream: tokio::net::TcpStream, shared: Arc<Shared>, role: Role) {
+    match &role {
+        Role::Ec2 {
+            tls: true,
+            transport,
+        } => {
+            let acceptor = TlsAcceptor::from(transport.tls.config());
+            let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await;
+            match handshake {
+                Ok(Ok(tls_stream)) => {
+                    lock(&shared.counters).tls_handshakes += 1;
+                    serve_http(TokioIo::new(tls_stream), shared, role).await;
+                }
+                // The client refused our certificate, or gave up.
+                _ => lock(&shared.counters).tls_failures += 1,
+            }
+        }
+        _ => serve_http(TokioIo::new(stream), shared, role).await,
+    }
+}
+
+async fn serve_http<I>(io: TokioIo<I>, shared: Arc<Shared>, role: Role)
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    // Regions this connection has carried, for the handshake-latency model.
+    let seen: Arc<Mutex<BTreeSet<String>>> = Arc::default();
     let service = service_fn(move |req| {
-        let (shared, role) = (shared.clone(), role.clone());
+        let (shared, role, seen) = (shared.clone(), role.clone(), seen.clone());
         async move {
             let response = match role {
-                Role::Ec2 => ec2_request(&shared, req).await,
+                Role::Ec2 { tls, transport } => {
+                    charge_handshakes(&shared, &transport, tls, &seen, &req).await;
+                    ec2_request(&shared, req).await
+                }
                 Role::Imds(node) => imds_request(&shared, &node, req).await,
             };
             Ok::<_, Infallible>(response)
@@ -112,8 +191,41 @@ async fn serve_connection(stream: tokio::net::TcpStream, shared: Arc<Shared>, ro
     // Connection errors (client went away mid-request) concern nobody.
     let _ = http1::Builder::new()
         .timer(TokioTimer::new())
-        .serve_connection(TokioIo::new(stream), service)
+        .serve_connection(io, service)
         .await;
+}
+
+/// The round trips a real connection would have cost before this request
+/// could be sent (see [`Transport::handshake_latency`]).
+async fn charge_handshakes(
+    shared: &Shared,
+    transport: &Transport,
+    tls: bool,
+    seen: &Mutex<BTreeSet<String>>,
+    req: &Request<Incoming>,
+) {
+    if !transport.handshake_latency.load(Ordering::Relaxed) {
+        return;
+    }
+    let Some(region) = signed_region(req.headers()) else {
+        return;
+    };
+    if !lock(seen).insert(region.clone()) {
+        return;
+    }
+    let latency = lock(&shared.knobs).latency.get(&region).copied();
+    if let Some(latency) = latency {
+        let round_trips = if tls { 2 } else { 1 };
+        tokio::time::sleep(latency.saturating_mul(round_trips)).await;
+    }
+}
+
+/// The region of a SigV4 `Authorization` header's credential scope.
+fn signed_region(headers: &hyper::HeaderMap) -> Option<String> {
+    let auth = headers.get("authorization")?.to_str().ok()?;
+    let (_, credential) = auth.split_once("Credential=")?;
+    let scope = credential.split(',').next()?;
+    scope.split('/').nth(2).map(str::to_string)
 }
 
 type Reply = Response<Full<Bytes>>;

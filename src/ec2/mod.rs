@@ -4,9 +4,12 @@
 //! tested against an in-memory fake and the aws-sdk-ec2 implementation
 //! ([`sdk::SdkEc2`]) stays the single place that knows SDK types.
 
+pub mod ca_bundle;
 mod error;
 pub mod sdk;
 pub mod sdk_config;
+pub mod transport;
+pub mod transport_error;
 
 pub use error::{Api, ApiError, ApiErrorKind, detail_of};
 

@@ -130,7 +130,14 @@ where
         SdkError::TimeoutError(_) => ApiErrorKind::Unreachable {
             reason: "timed out".into(),
         },
-        SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => ApiErrorKind::Unreachable {
+        // Certificates, proxies and the CA bundle are named, with the endpoint.
+        SdkError::DispatchFailure(failure) => ApiErrorKind::Unreachable {
+            reason: failure.as_connector_error().map_or_else(
+                || DisplayErrorContext(&err).to_string(),
+                |e| super::transport_error::describe(e),
+            ),
+        },
+        SdkError::ResponseError(_) => ApiErrorKind::Unreachable {
             reason: DisplayErrorContext(&err).to_string(),
         },
         _ => ApiErrorKind::Service {

@@ -7,3 +7,4 @@ mod failures;
 mod invocation;
 mod operator;
 mod switchover;
+mod transport;
