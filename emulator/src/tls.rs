@@ -114,8 +114,8 @@ fn server_config(
         params.not_after = rcgen::date_time_ymd(2001, 1, 1);
     }
     let key = KeyPair::generate().map_err(cert_error)?;
-    let cert = params.signed_by(&key, ca).map_err(cert_error)?;
-    let chain = vec![cert.der().clone(), CertificateDer::from(ca.der().to_vec())];
+    let cert = params.signed_by(&key, &**ca).map_err(cert_error)?;
+    let chain: Vec<CertificateDer<'static>> = vec![cert.der().clone(), ca.der().clone()];
     let private = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
     let tls_error = |e: tokio_rustls::rustls::Error| {
         EmulatorError::Start(std::io::Error::other(format!("TLS configuration: {e}")))

@@ -97,7 +97,7 @@ async fn profile_ca_bundle() -> Option<(PathBuf, String)> {
     let profiles = aws_config::profile::load(
         &aws_types::os_shim_internal::Fs::real(),
         &aws_types::os_shim_internal::Env::real(),
-        &aws_config::profile::profile_file::ProfileFiles::default(),
+        &aws_runtime::env_config::file::EnvConfigFiles::default(),
         None,
     )
     .await

@@ -118,3 +118,36 @@ fn print_endpoints(emulator: &Emulator, nodes: &[String], https: bool) {
     }
     println!("\nServing until Ctrl-C.");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::Parser;
+
+    #[test]
+    fn help_is_help_not_an_error() {
+        let help = Cli::try_parse_from(["ec2-emulator", "--help"]).err().unwrap();
+        assert_eq!(help.kind(), clap::error::ErrorKind::DisplayHelp);
+        let serve = Cli::try_parse_from(["ec2-emulator", "serve", "--help"])
+            .err()
+            .unwrap();
+        assert!(serve.to_string().contains("--https"), "{serve}");
+    }
+
+    #[test]
+    fn serve_takes_latencies_and_https() {
+        let cli = Cli::try_parse_from([
+            "ec2-emulator",
+            "serve",
+            "--topology",
+            "two-region",
+            "--latency",
+            "us-west-2=80",
+            "--https",
+        ])
+        .unwrap();
+        let super::Command::Serve(serve) = cli.command;
+        assert!(serve.https);
+        assert_eq!(serve.latency[0].1.as_millis(), 80);
+    }
+}
