@@ -175,7 +175,10 @@ async fn handle(req: Request<Incoming>, counters: &Mutex<ProxyCounters>) -> Repl
 
 /// `host` alone means port 443 for CONNECT and 80 otherwise, as in URLs.
 fn with_port(authority: &str, connect: bool) -> String {
-    if authority.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) {
+    if authority
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+    {
         authority.to_string()
     } else if connect {
         format!("{authority}:443")
@@ -201,7 +204,11 @@ async fn tunnel(req: Request<Incoming>, mut upstream: TcpStream) {
 /// Sends the request on in origin-form and relays the answer.
 async fn forward(req: Request<Incoming>, upstream: TcpStream) -> Option<Reply> {
     let (mut parts, body) = req.into_parts();
-    let body = Limited::new(body, MAX_BODY).collect().await.ok()?.to_bytes();
+    let body = Limited::new(body, MAX_BODY)
+        .collect()
+        .await
+        .ok()?
+        .to_bytes();
     let path = parts
         .uri
         .path_and_query()
@@ -217,7 +224,11 @@ async fn forward(req: Request<Incoming>, upstream: TcpStream) -> Option<Reply> {
         .await
         .ok()?;
     let (parts, body) = answer.into_parts();
-    let body = Limited::new(body, MAX_BODY).collect().await.ok()?.to_bytes();
+    let body = Limited::new(body, MAX_BODY)
+        .collect()
+        .await
+        .ok()?
+        .to_bytes();
     Some(Response::from_parts(parts, Full::new(body)))
 }
 

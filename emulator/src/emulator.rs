@@ -114,10 +114,7 @@ impl Emulator {
                 *value = self.ec2_https_endpoint();
             }
         }
-        env.push((
-            "AWS_CA_BUNDLE",
-            self.ca_bundle_path().display().to_string(),
-        ));
+        env.push(("AWS_CA_BUNDLE", self.ca_bundle_path().display().to_string()));
         env
     }
 

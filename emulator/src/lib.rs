@@ -23,8 +23,8 @@ mod topology;
 pub use connect_proxy::{ConnectProxy, ProxyCounters};
 pub use emulator::{Emulator, RouteView, TableKind};
 pub use error::EmulatorError;
-pub use tls::ServerCertificate;
 pub use knobs::{DEFAULT_THROTTLE_SEED, HANG_LIMIT, ImdsFault, Outage};
+pub use tls::ServerCertificate;
 pub use topology::{
     ATTACHMENT_STATES, DEFAULT_ACCOUNT_ID, DEFAULT_IAM_ROLE, LOCAL_TARGET, MESH_REGIONS, MeshSpec,
     Node, Peering, REFERENCE_OTHER_VIP, REFERENCE_VIP, RouteState, RouteTable, RouteType, TgwRoute,

@@ -78,9 +78,7 @@ pub fn start(
     let ec2_listener = bind()?;
     let ec2 = ec2_listener.local_addr().map_err(EmulatorError::Start)?;
     let https_listener = bind()?;
-    let ec2_https = https_listener
-        .local_addr()
-        .map_err(EmulatorError::Start)?;
+    let ec2_https = https_listener.local_addr().map_err(EmulatorError::Start)?;
     let mut imds = BTreeMap::new();
     let mut imds_listeners = Vec::new();
     for node in nodes {

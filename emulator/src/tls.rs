@@ -83,7 +83,9 @@ impl Drop for Tls {
 }
 
 fn cert_error(e: rcgen::Error) -> EmulatorError {
-    EmulatorError::Start(std::io::Error::other(format!("certificate generation: {e}")))
+    EmulatorError::Start(std::io::Error::other(format!(
+        "certificate generation: {e}"
+    )))
 }
 
 fn make_ca() -> Result<CertifiedIssuer<'static, KeyPair>, EmulatorError> {

@@ -54,7 +54,9 @@ impl Trust {
     pub fn tls_context(&self) -> TlsContext {
         let store = match self {
             Trust::System => TrustStore::default(),
-            Trust::WithBundle(bundle) => TrustStore::default().with_pem_certificate(bundle.pem.clone()),
+            Trust::WithBundle(bundle) => {
+                TrustStore::default().with_pem_certificate(bundle.pem.clone())
+            }
         };
         TlsContext::builder()
             .with_trust_store(store)
@@ -122,7 +124,9 @@ pub fn load(path: &Path, origin: &str) -> Result<CaBundle, CaBundleError> {
         origin: origin.to_string(),
         reason,
     };
-    let size = std::fs::metadata(path).map_err(|e| fail(e.to_string()))?.len();
+    let size = std::fs::metadata(path)
+        .map_err(|e| fail(e.to_string()))?
+        .len();
     if size > MAX_BUNDLE_BYTES {
         return Err(fail(format!("{size} bytes is too large for a CA bundle")));
     }
@@ -185,9 +189,7 @@ mod tests {
 
     #[test]
     fn a_certificate_that_does_not_parse_is_an_error_not_a_panic() {
-        let file = write(
-            b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
-        );
+        let file = write(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
         let err = load(file.path(), CA_BUNDLE_VAR).unwrap_err();
         assert!(err.reason.contains("certificate 1 of 1"), "{}", err.reason);
     }

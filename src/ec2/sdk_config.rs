@@ -66,7 +66,10 @@ pub struct Ec2Proxy {
 /// Picks the proxy for `endpoint_url` (none: AWS's https endpoints). A
 /// value without a scheme (`proxy.corp:3128`) means `http://`, as for curl
 /// and the AWS CLI.
-pub fn proxy_for(endpoint_url: Option<&str>, settings: &Settings) -> Result<Option<Ec2Proxy>, String> {
+pub fn proxy_for(
+    endpoint_url: Option<&str>,
+    settings: &Settings,
+) -> Result<Option<Ec2Proxy>, String> {
     let plain_http = endpoint_url.is_some_and(|u| u.starts_with("http://"));
     let (setting, variable) = if plain_http {
         (&settings.http_proxy, "HTTP_PROXY")

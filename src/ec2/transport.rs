@@ -9,10 +9,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use aws_sdk_ec2::config::{
-    HttpClient, RuntimeComponents, SharedHttpClient,
-    http::HttpRequest,
-};
+use aws_sdk_ec2::config::{HttpClient, RuntimeComponents, SharedHttpClient, http::HttpRequest};
 use aws_smithy_runtime_api::client::http::{
     HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpConnector,
 };
@@ -161,13 +158,16 @@ impl HttpConnector for Annotating {
         let endpoint = origin_of(&uri);
         let call = self.inner.call(request);
         HttpConnectorFuture::new(async move {
-            call.await.map_err(|source| annotate(source, endpoint, proxy))
+            call.await
+                .map_err(|source| annotate(source, endpoint, proxy))
         })
     }
 }
 
-/// The same kind of error (so retries are decided as before), with context.
+/// The same kind of error (so retries are decided as before), with context;
+/// except a refused certificate, which no retry can change.
 fn annotate(source: ConnectorError, endpoint: String, proxy: Option<ProxyRoute>) -> ConnectorError {
+    let refused = super::transport_error::certificate_refused(&source);
     let (timeout, io, user, other) = (
         source.is_timeout(),
         source.is_io(),
@@ -179,7 +179,9 @@ fn annotate(source: ConnectorError, endpoint: String, proxy: Option<ProxyRoute>)
         proxy,
         source,
     });
-    if timeout {
+    if refused {
+        ConnectorError::other(failure, None)
+    } else if timeout {
         ConnectorError::timeout(failure)
     } else if io {
         ConnectorError::io(failure)

@@ -46,13 +46,21 @@ pub fn describe(err: &(dyn Error + 'static)) -> String {
         return format!("{}{via}", tls_problem(tls, &failure.endpoint));
     }
     if let Some(proxy) = &failure.proxy {
-        return format!(
-            "{proxy} unreachable or refused the tunnel to {}: {}",
-            failure.endpoint,
-            innermost(&chain)
-        );
+        return if unreachable(&chain) {
+            format!("{proxy} unreachable: {}", innermost(&chain))
+        } else {
+            format!(
+                "{proxy} refused the tunnel to {}: {}",
+                failure.endpoint,
+                innermost(&chain)
+            )
+        };
     }
-    format!("cannot connect to {}: {}", failure.endpoint, innermost(&chain))
+    format!(
+        "cannot connect to {}: {}",
+        failure.endpoint,
+        innermost(&chain)
+    )
 }
 
 /// The error and its sources, looking inside `io::Error`s too (their
@@ -72,6 +80,33 @@ fn chain<'e>(err: &'e (dyn Error + 'static)) -> Vec<&'e (dyn Error + 'static)> {
         next = wrapped.or_else(|| e.source());
     }
     out
+}
+
+/// Whether a TLS certificate was refused: the same answer on every retry.
+pub(super) fn certificate_refused(err: &(dyn Error + 'static)) -> bool {
+    chain(err).iter().any(|e| {
+        matches!(
+            e.downcast_ref::<rustls::Error>(),
+            Some(rustls::Error::InvalidCertificate(_))
+        )
+    })
+}
+
+/// Whether the TCP connection itself failed (as opposed to an answer).
+fn unreachable(chain: &[&(dyn Error + 'static)]) -> bool {
+    use std::io::ErrorKind::*;
+    chain.iter().any(|e| {
+        e.downcast_ref::<std::io::Error>().is_some_and(|io| {
+            matches!(
+                io.kind(),
+                ConnectionRefused
+                    | TimedOut
+                    | HostUnreachable
+                    | NetworkUnreachable
+                    | AddrNotAvailable
+            )
+        })
+    })
 }
 
 /// The deepest message, which is the concrete cause ("Connection refused").
@@ -131,7 +166,10 @@ mod tests {
             let failure = through_chain(rustls::Error::InvalidCertificate(problem));
             let line = describe(&failure);
             assert!(line.contains(words), "{line}");
-            assert!(line.contains("https://ec2.us-west-2.amazonaws.com"), "{line}");
+            assert!(
+                line.contains("https://ec2.us-west-2.amazonaws.com"),
+                "{line}"
+            );
             assert!(!line.contains('\n'), "{line}");
             assert!(is_tls_problem(&line), "{line}");
         }
@@ -139,7 +177,8 @@ mod tests {
 
     #[test]
     fn an_unreachable_proxy_is_named() {
-        let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "Connection refused");
+        let refused =
+            std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "Connection refused");
         let failure = ConnectionFailure {
             endpoint: "https://ec2.us-east-1.amazonaws.com".into(),
             proxy: Some(super::super::transport::ProxyRoute::new(
@@ -151,7 +190,10 @@ mod tests {
             source: ConnectorError::io(Box::new(refused)),
         };
         let line = describe(&failure);
-        assert!(line.contains("proxy http://***@127.0.0.1:9 (HTTPS_PROXY) unreachable"), "{line}");
+        assert!(
+            line.contains("proxy http://***@127.0.0.1:9 (HTTPS_PROXY) unreachable"),
+            "{line}"
+        );
         assert!(line.contains("Connection refused"), "{line}");
         assert!(!line.contains("pw"), "{line}");
     }
@@ -164,6 +206,9 @@ mod tests {
             reason: "No such file or directory (os error 2)".into(),
         };
         let line = describe(&ConnectorError::user(Box::new(bundle)));
-        assert!(line.starts_with("not sent: the CA bundle /etc/corp-ca.pem"), "{line}");
+        assert!(
+            line.starts_with("not sent: the CA bundle /etc/corp-ca.pem"),
+            "{line}"
+        );
     }
 }

@@ -114,7 +114,10 @@ fn an_untrusted_certificate_fails_restore_by_name_and_quickcheck_stays_quiet() {
     assert!(run.stderr.contains(&named), "{}", run.stderr);
     assert!(run.stderr.contains("unknown issuer"), "{}", run.stderr);
     let line = run.lines(127001).join("\n");
-    assert!(line.contains("unknown issuer"), "one line says it all: {line}");
+    assert!(
+        line.contains("unknown issuer"),
+        "one line says it all: {line}"
+    );
     assert!(c.emu.tls_failures() > 0);
     assert_eq!(c.emu.total_calls(), 0, "no request was ever sent");
     assert_eq!(c.emu.routes(), before);
@@ -148,7 +151,10 @@ fn an_unusable_ca_bundle_is_named_and_nothing_is_sent() {
         .insert("AWS_CA_BUNDLE".into(), bundle.display().to_string());
     let run = c.lifekeeper("node1", "restore");
     run.assert_code(1);
-    let named = format!("the CA bundle {} (from AWS_CA_BUNDLE) cannot be used", bundle.display());
+    let named = format!(
+        "the CA bundle {} (from AWS_CA_BUNDLE) cannot be used",
+        bundle.display()
+    );
     assert!(run.stderr.contains(&named), "{}", run.stderr);
     assert_eq!(c.emu.total_calls(), 0);
     assert_eq!(c.emu.tls_handshakes() + c.emu.tls_failures(), 0);

@@ -44,7 +44,9 @@ struct Serve {
 
 fn main() -> ExitCode {
     let Command::Serve(options) = Cli::parse().command;
-    match load_topology(&options.topology).and_then(|t| serve(&options, t).map_err(|e| e.to_string())) {
+    match load_topology(&options.topology)
+        .and_then(|t| serve(&options, t).map_err(|e| e.to_string()))
+    {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("ec2-emulator: {message}");
@@ -105,7 +107,10 @@ fn print_endpoints(emulator: &Emulator, nodes: &[String], https: bool) {
     println!("\n# Shell environment; uncomment one IMDS line to act as that node:");
     if https {
         println!("export AWS_ENDPOINT_URL={}", emulator.ec2_https_endpoint());
-        println!("export AWS_CA_BUNDLE={}", emulator.ca_bundle_path().display());
+        println!(
+            "export AWS_CA_BUNDLE={}",
+            emulator.ca_bundle_path().display()
+        );
     } else {
         println!("export AWS_ENDPOINT_URL={}", emulator.ec2_endpoint());
     }
@@ -126,7 +131,9 @@ mod tests {
 
     #[test]
     fn help_is_help_not_an_error() {
-        let help = Cli::try_parse_from(["ec2-emulator", "--help"]).err().unwrap();
+        let help = Cli::try_parse_from(["ec2-emulator", "--help"])
+            .err()
+            .unwrap();
         assert_eq!(help.kind(), clap::error::ErrorKind::DisplayHelp);
         let serve = Cli::try_parse_from(["ec2-emulator", "serve", "--help"])
             .err()

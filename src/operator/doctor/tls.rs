@@ -46,7 +46,9 @@ pub fn check(facts: &TlsFacts, probes: Option<&[EndpointProbe]>) -> Check {
         return Check::new(
             ID,
             CheckStatus::Pass,
-            format!("{trusted}; the EC2 endpoint is plain HTTP (AWS_ENDPOINT_URL), no certificate to verify"),
+            format!(
+                "{trusted}; the EC2 endpoint is plain HTTP (AWS_ENDPOINT_URL), no certificate to verify"
+            ),
         );
     }
     let Some(probes) = probes else {
@@ -59,7 +61,14 @@ pub fn check(facts: &TlsFacts, probes: Option<&[EndpointProbe]>) -> Check {
     let refused: Vec<&str> = probes.iter().filter_map(tls_reason).collect();
     if let Some(first) = refused.first() {
         return Check::new(ID, CheckStatus::Fail, first.to_string())
-            .details(refused.iter().skip(1).map(|r| r.to_string()).chain([trusted]).collect())
+            .details(
+                refused
+                    .iter()
+                    .skip(1)
+                    .map(|r| r.to_string())
+                    .chain([trusted])
+                    .collect(),
+            )
             .fix(fix_for(first));
     }
     let verified = probes.iter().filter(|p| p.result.is_ok()).count();
@@ -67,7 +76,9 @@ pub fn check(facts: &TlsFacts, probes: Option<&[EndpointProbe]>) -> Check {
         return Check::new(
             ID,
             CheckStatus::Skip,
-            format!("{trusted}; no endpoint answered, so no certificate was verified (see the endpoint checks)"),
+            format!(
+                "{trusted}; no endpoint answered, so no certificate was verified (see the endpoint checks)"
+            ),
         );
     }
     Check::new(
@@ -91,7 +102,8 @@ fn fix_for(reason: &str) -> String {
     if reason.contains("another name") {
         "check AWS_ENDPOINT_URL; behind a TLS-inspecting proxy, have it re-sign for the EC2 host names".into()
     } else if reason.contains("expired") || reason.contains("not valid yet") {
-        "check this host's clock (timedatectl), then the certificate the proxy or endpoint presents".into()
+        "check this host's clock (timedatectl), then the certificate the proxy or endpoint presents"
+            .into()
     } else {
         "install the CA that signed it in the system trust store (update-ca-certificates / \
          update-ca-trust), or set AWS_CA_BUNDLE to its PEM file; behind a TLS-inspecting proxy, \
@@ -139,7 +151,8 @@ mod tests {
 
     #[test]
     fn an_untrusted_endpoint_fails_with_the_fix() {
-        let reason = "the TLS certificate of https://127.0.0.1:1 is not trusted: unknown issuer".to_string();
+        let reason =
+            "the TLS certificate of https://127.0.0.1:1 is not trusted: unknown issuer".to_string();
         let c = check(
             &TlsFacts::default(),
             Some(&[probe(Err(ApiErrorKind::Unreachable { reason }))]),
