@@ -64,7 +64,10 @@ fn serve_refuses_bad_arguments() {
 
 #[test]
 fn help_is_an_answer_not_an_error() {
-    let output = Command::new(BIN).args(["serve", "--help"]).output().unwrap();
+    let output = Command::new(BIN)
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("--https"), "{stdout}");

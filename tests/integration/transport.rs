@@ -192,3 +192,16 @@ fn doctor_says_which_trust_is_used_and_whether_the_certificate_verifies() {
     assert!(tls["summary"].as_str().unwrap().contains("unknown issuer"));
     assert!(tls["fix"].as_str().unwrap().contains("AWS_CA_BUNDLE"));
 }
+
+#[test]
+fn plain_http_through_the_proxy_is_forwarded_not_tunnelled() {
+    let c = Cluster::two_region();
+    let proxy = ConnectProxy::start().unwrap();
+    c.set_defaults(&format!("HTTP_PROXY={}\n", proxy.url()));
+    c.lifekeeper("node1", "restore").assert_code(0);
+    c.assert_converged("node1");
+    let seen = proxy.counters();
+    assert!(seen.requests > 0 && seen.tunnels == 0, "{seen:?}");
+    let ec2 = c.emu.ec2_addr().to_string();
+    assert!(seen.targets.iter().all(|t| *t == ec2), "{seen:?}");
+}
