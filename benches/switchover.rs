@@ -207,8 +207,8 @@ fn bench(
     runs: usize,
 ) -> Result<String, String> {
     let mut samples = Vec::new();
-    for _ in 0..runs {
-        samples.push(one_run(scenario, case, transport, concurrency)?);
+    for run in 0..runs {
+        samples.push(one_run(scenario, case, transport, concurrency, run)?);
     }
     samples.sort_by_key(|s| s.wall);
     let median = samples[samples.len() / 2].wall;
@@ -220,7 +220,17 @@ fn bench(
         format!("{:.2}", median.as_secs_f64() / bound.as_secs_f64())
     };
     let first = &samples[0];
-    let calls: u64 = first.calls.values().sum();
+    // Retries after throttling vary from run to run: show the range.
+    let totals: Vec<u64> = samples.iter().map(|s| s.calls.values().sum()).collect();
+    let (fewest, most) = (
+        totals.iter().min().copied().unwrap_or(0),
+        totals.iter().max().copied().unwrap_or(0),
+    );
+    let calls = if fewest == most {
+        fewest.to_string()
+    } else {
+        format!("{fewest}–{most}")
+    };
     let by_action: Vec<String> = first
         .calls
         .iter()
@@ -300,6 +310,7 @@ fn one_run(
     case: Case,
     transport: Transport,
     concurrency: &str,
+    run: usize,
 ) -> Result<Sample, String> {
     let topo = &scenario.topology;
     let emu = Emulator::start(topo.clone()).map_err(|e| e.to_string())?;
@@ -314,6 +325,8 @@ fn one_run(
     }
     emu.set_handshake_latency(true);
     emu.set_throttle_rate(scenario.throttle_rate);
+    // A different draw each run: one fixed sequence may throttle nothing.
+    emu.set_throttle_seed(0x5eed_0000 + run as u64);
     for (i, region) in topo.regions.iter().enumerate() {
         emu.set_latency(
             region,

@@ -47,12 +47,25 @@ pub struct Listening {
 /// pays for its handshakes in the region's latency.
 pub struct Transport {
     pub tls: Tls,
-    /// When set, the first request of a region on a connection waits one
-    /// extra latency for the TCP handshake, and one more over TLS (TLS 1.3
-    /// needs one round trip before the request can go). A connection is
-    /// charged again for each further region it carries: on AWS every
-    /// region is its own host, so it would have needed a connection of its own.
+    /// When set, a request that needs a new connection waits one extra
+    /// latency of its region for the TCP handshake, and one more over TLS
+    /// (TLS 1.3 needs one round trip before the request can go). On AWS
+    /// every region is a host of its own with its own connections, so
+    /// connections are counted per region ([`RegionPool`]).
     pub handshake_latency: AtomicBool,
+    /// Per region, the connections a real client would hold to that
+    /// region's host, for the handshake-latency model.
+    pools: Mutex<BTreeMap<String, RegionPool>>,
+}
+
+/// A region's connections as a client with one pool per host would have
+/// them: every region here shares one listener, so a connection that
+/// carried another region stands for an idle one of this region when the
+/// client would have had one.
+#[derive(Default)]
+struct RegionPool {
+    open: u32,
+    busy: u32,
 }
 
 impl Transport {
@@ -60,7 +73,40 @@ impl Transport {
         Ok(Transport {
             tls: Tls::new()?,
             handshake_latency: AtomicBool::new(false),
+            pools: Mutex::new(BTreeMap::new()),
         })
+    }
+
+    /// Whether this request, first of `region` on its connection, would
+    /// have needed a new connection: only when all of the region's
+    /// connections are busy. Counts it busy until the guard drops.
+    fn admit(self: &Arc<Self>, region: &str, new_on_connection: bool) -> (bool, PoolGuard) {
+        let mut pools = lock(&self.pools);
+        let pool = pools.entry(region.to_string()).or_default();
+        let connect = new_on_connection && pool.busy >= pool.open;
+        if connect {
+            pool.open = pool.open.saturating_add(1);
+        }
+        pool.busy = pool.busy.saturating_add(1);
+        let guard = PoolGuard {
+            transport: self.clone(),
+            region: region.to_string(),
+        };
+        (connect, guard)
+    }
+}
+
+/// A request in flight on a region's (modelled) connection.
+struct PoolGuard {
+    transport: Arc<Transport>,
+    region: String,
+}
+
+impl Drop for PoolGuard {
+    fn drop(&mut self) {
+        if let Some(pool) = lock(&self.transport.pools).get_mut(&self.region) {
+            pool.busy = pool.busy.saturating_sub(1);
+        }
     }
 }
 
@@ -178,7 +224,7 @@ where
         async move {
             let response = match role {
                 Role::Ec2 { tls, transport } => {
-                    charge_handshakes(&shared, &transport, tls, &seen, &req).await;
+                    let _busy = charge_handshakes(&shared, &transport, tls, &seen, &req).await;
                     ec2_request(&shared, req).await
                 }
                 Role::Imds(node) => imds_request(&shared, &node, req).await,
@@ -197,25 +243,23 @@ where
 /// could be sent (see [`Transport::handshake_latency`]).
 async fn charge_handshakes(
     shared: &Shared,
-    transport: &Transport,
+    transport: &Arc<Transport>,
     tls: bool,
     seen: &Mutex<BTreeSet<String>>,
     req: &Request<Incoming>,
-) {
+) -> Option<PoolGuard> {
     if !transport.handshake_latency.load(Ordering::Relaxed) {
-        return;
+        return None;
     }
-    let Some(region) = signed_region(req.headers()) else {
-        return;
-    };
-    if !lock(seen).insert(region.clone()) {
-        return;
-    }
+    let region = signed_region(req.headers())?;
+    let new_on_connection = lock(seen).insert(region.clone());
+    let (connect, guard) = transport.admit(&region, new_on_connection);
     let latency = lock(&shared.knobs).latency.get(&region).copied();
-    if let Some(latency) = latency {
+    if let Some(latency) = latency.filter(|_| connect) {
         let round_trips = if tls { 2 } else { 1 };
         tokio::time::sleep(latency.saturating_mul(round_trips)).await;
     }
+    Some(guard)
 }
 
 /// The region of a SigV4 `Authorization` header's credential scope.
