@@ -380,3 +380,41 @@ async fn fault_reply(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_region_pays_for_a_connection_only_when_all_of_its_own_are_busy() {
+        let transport = Arc::new(Transport::new().unwrap());
+        let (first, a) = transport.admit("us-west-2", true);
+        let (second, b) = transport.admit("us-west-2", true);
+        assert!(first && second, "two at once need two connections");
+        drop((a, b));
+        // Another connection (it carried us-east-1 so far) stands for one
+        // of the two idle us-west-2 connections a real client would reuse.
+        let (third, _c) = transport.admit("us-west-2", true);
+        assert!(!third);
+        let (again, _d) = transport.admit("us-west-2", false);
+        assert!(
+            !again,
+            "a connection that carried the region is one of its own"
+        );
+        let (other, _e) = transport.admit("eu-west-1", true);
+        assert!(other, "each region is a host of its own");
+    }
+
+    #[test]
+    fn the_region_comes_from_the_credential_scope() {
+        let mut headers = hyper::HeaderMap::new();
+        headers.insert(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-west-2/ec2/aws4_request, SignedHeaders=host, Signature=0"
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(signed_region(&headers).as_deref(), Some("us-west-2"));
+        assert_eq!(signed_region(&hyper::HeaderMap::new()), None);
+    }
+}
