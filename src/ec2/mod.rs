@@ -5,10 +5,13 @@
 //! ([`sdk::SdkEc2`]) stays the single place that knows SDK types.
 
 mod answer_check;
+pub mod ca_bundle;
 mod call_budget;
 mod error;
 pub mod sdk;
 pub mod sdk_config;
+pub mod transport;
+pub mod transport_error;
 
 pub use error::{Api, ApiError, ApiErrorKind, detail_of};
 
