@@ -1,8 +1,12 @@
 //! Switchover benchmark: the release binary, run as LifeKeeper runs it,
-//! against the emulator with per-region latency. Reports wall time (median
-//! and spread), EC2 calls by action, writes, peak RSS, and the ratio to the
-//! critical-path lower bound computed from the injected latencies. Every run
-//! verifies the final route state; a wrong result is a failure, not a time.
+//! against the emulator with per-region latency, over HTTPS (the path
+//! production takes) and plain HTTP for comparison. The latency is paid by
+//! every request and, on each new connection, by the TCP handshake (one
+//! round trip) and the TLS 1.3 handshake (one more). Reports wall time
+//! (median and spread), EC2 calls by action (pages included), writes, peak
+//! RSS, and the ratio to the critical-path lower bound computed from the
+//! injected latencies, handshakes included. Every run verifies the final
+//! route state; a wrong result is a failure, not a time.
 //!
 //! `cargo bench --bench switchover` (BENCH_RUNS=N to change the run count).
 
@@ -12,6 +16,43 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ec2_emulator::{Emulator, MeshSpec, REFERENCE_VIP, Topology, oracle};
+
+/// Route tables per `DescribeRouteTables` page when MaxResults is not
+/// given: AWS's documented maximum, which the emulator applies by default.
+const ROUTE_TABLE_PAGE: usize = 100;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Transport {
+    Https,
+    Http,
+}
+
+impl Transport {
+    fn name(self) -> &'static str {
+        match self {
+            Transport::Https => "HTTPS",
+            Transport::Http => "HTTP",
+        }
+    }
+
+    /// Round trips before the first request on a new connection can go.
+    fn handshake_round_trips(self) -> u32 {
+        match self {
+            Transport::Https => 2,
+            Transport::Http => 1,
+        }
+    }
+}
+
+/// One benchmarked situation: a topology, and how the account behaves.
+struct Scenario {
+    name: &'static str,
+    topology: Topology,
+    throttle_rate: f64,
+    cases: &'static [Case],
+    concurrencies: &'static [&'static str],
+    transports: &'static [Transport],
+}
 
 const BIN: &str = env!("CARGO_BIN_EXE_tgw_generic_rk");
 const LOCAL_LATENCY: Duration = Duration::from_millis(10);
@@ -57,50 +98,96 @@ struct Sample {
     writes: u64,
 }
 
-fn main() {
-    let runs: usize = std::env::var("BENCH_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(7);
+const ALL_CASES: &[Case] = &[
+    Case::RestoreAllWrong,
+    Case::RestoreAlreadyRight,
+    Case::QuickCheckHealthy,
+    Case::StatusHealthy,
+    Case::DoctorHealthy,
+    Case::Remove,
+];
+
+fn scenarios() -> Vec<Scenario> {
     let mesh = MeshSpec {
         regions: 3,
         vpcs_per_region: 20,
         tables_per_vpc: 4,
         tgw_tables_per_tgw: 3,
     };
-    let topologies = [
-        ("two-region reference", Topology::two_region()),
-        (
-            "mesh 3 regions x 20 VPCs x 4 tables, 3 TGW tables",
-            Topology::mesh(&mesh).expect("mesh"),
-        ),
-    ];
+    let large = MeshSpec {
+        regions: 5,
+        vpcs_per_region: 100,
+        tables_per_vpc: 4,
+        tgw_tables_per_tgw: 3,
+    };
+    let large = Topology::mesh(&large).expect("large mesh");
+    let switchover = &[Case::RestoreAllWrong, Case::QuickCheckHealthy];
+    vec![
+        Scenario {
+            name: "two-region reference",
+            topology: Topology::two_region(),
+            throttle_rate: 0.0,
+            cases: ALL_CASES,
+            concurrencies: &["16", "1"],
+            transports: &[Transport::Https, Transport::Http],
+        },
+        Scenario {
+            name: "mesh 3 regions x 20 VPCs x 4 tables, 3 TGW tables",
+            topology: Topology::mesh(&mesh).expect("mesh"),
+            throttle_rate: 0.0,
+            cases: ALL_CASES,
+            concurrencies: &["16", "1"],
+            transports: &[Transport::Https, Transport::Http],
+        },
+        Scenario {
+            name: "large account 5 regions x 100 VPCs x 4 tables, 3 TGW tables",
+            topology: large.clone(),
+            throttle_rate: 0.0,
+            cases: switchover,
+            concurrencies: &["16"],
+            transports: &[Transport::Https],
+        },
+        Scenario {
+            name: "large account, 5 % of calls throttled",
+            topology: large,
+            throttle_rate: 0.05,
+            cases: switchover,
+            concurrencies: &["16"],
+            transports: &[Transport::Https],
+        },
+    ]
+}
+
+fn main() {
+    let runs: usize = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(7)
+        .max(1);
     println!(
-        "| topology | case | concurrency | median | min–max | bound | ratio | calls | writes | peak RSS |"
+        "| topology | case | transport | concurrency | median | min–max | bound | ratio | calls | writes | peak RSS |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     let mut failures = 0;
-    for (name, topo) in &topologies {
-        for case in [
-            Case::RestoreAllWrong,
-            Case::RestoreAlreadyRight,
-            Case::QuickCheckHealthy,
-            Case::StatusHealthy,
-            Case::DoctorHealthy,
-            Case::Remove,
-        ] {
-            for concurrency in ["16", "1"] {
-                if case == Case::Remove && concurrency == "1" {
-                    continue;
-                }
-                match bench(topo, case, concurrency, runs) {
-                    Ok(row) => println!("| {name} | {} | {concurrency} | {row}", case.name()),
-                    Err(why) => {
-                        failures += 1;
-                        println!(
-                            "| {name} | {} | {concurrency} | FAILED: {why} |",
-                            case.name()
-                        );
+    for scenario in scenarios() {
+        for &case in scenario.cases {
+            for &transport in scenario.transports {
+                for &concurrency in scenario.concurrencies {
+                    if case == Case::Remove && concurrency == "1" {
+                        continue;
+                    }
+                    let label = format!(
+                        "| {} | {} | {} | {concurrency} |",
+                        scenario.name,
+                        case.name(),
+                        transport.name()
+                    );
+                    match bench(&scenario, case, transport, concurrency, runs) {
+                        Ok(row) => println!("{label} {row}"),
+                        Err(why) => {
+                            failures += 1;
+                            println!("{label} FAILED: {why} |");
+                        }
                     }
                 }
             }
@@ -112,22 +199,38 @@ fn main() {
     }
 }
 
-fn bench(topo: &Topology, case: Case, concurrency: &str, runs: usize) -> Result<String, String> {
+fn bench(
+    scenario: &Scenario,
+    case: Case,
+    transport: Transport,
+    concurrency: &str,
+    runs: usize,
+) -> Result<String, String> {
     let mut samples = Vec::new();
-    for _ in 0..runs {
-        samples.push(one_run(topo, case, concurrency)?);
+    for run in 0..runs {
+        samples.push(one_run(scenario, case, transport, concurrency, run)?);
     }
     samples.sort_by_key(|s| s.wall);
     let median = samples[samples.len() / 2].wall;
     let (min, max) = (samples[0].wall, samples[samples.len() - 1].wall);
-    let bound = critical_path(topo, case);
+    let bound = critical_path(&scenario.topology, case, transport);
     let ratio = if bound.is_zero() {
         "-".to_string()
     } else {
         format!("{:.2}", median.as_secs_f64() / bound.as_secs_f64())
     };
     let first = &samples[0];
-    let calls: u64 = first.calls.values().sum();
+    // Retries after throttling vary from run to run: show the range.
+    let totals: Vec<u64> = samples.iter().map(|s| s.calls.values().sum()).collect();
+    let (fewest, most) = (
+        totals.iter().min().copied().unwrap_or(0),
+        totals.iter().max().copied().unwrap_or(0),
+    );
+    let calls = if fewest == most {
+        fewest.to_string()
+    } else {
+        format!("{fewest}–{most}")
+    };
     let by_action: Vec<String> = first
         .calls
         .iter()
@@ -150,28 +253,66 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-/// The shortest possible wall time given the injected latencies: one local
-/// round trip (peerings and attachments), then in the farthest region the
-/// chain route tables → search → replace (quickCheck stops after the search).
-fn critical_path(topo: &Topology, case: Case) -> Duration {
-    let remote = topo.regions.len() > 1 && !topo.peerings.is_empty();
-    let far = if remote {
-        REMOTE_LATENCY
-    } else {
-        LOCAL_LATENCY
+/// The shortest possible wall time given the injected latencies: the
+/// handshakes of the local region's first connection, one local round trip
+/// (peerings and attachments), then in the farthest region the handshakes
+/// of its first connection and the longest chain of dependent calls there.
+/// The chains run side by side: TGW route tables → search → replace, and
+/// the VIP's VPC route-table pages (each needs the previous page's token) →
+/// replace. quickCheck, status and an already-right restore stop before
+/// the replace; doctor adds one round of probes. The local region's own
+/// chains are bounded the same way and overlap the remote ones.
+fn critical_path(topo: &Topology, case: Case, transport: Transport) -> Duration {
+    if case == Case::Remove {
+        return Duration::ZERO;
+    }
+    let handshake = transport.handshake_round_trips();
+    let rounds = |pages: u32| match case {
+        Case::RestoreAllWrong | Case::DoctorHealthy => 3.max(pages + 1),
+        _ => 2.max(pages),
     };
-    match case {
-        Case::Remove => Duration::ZERO,
-        Case::RestoreAllWrong => LOCAL_LATENCY + 3 * far,
-        Case::RestoreAlreadyRight | Case::QuickCheckHealthy | Case::StatusHealthy => {
-            LOCAL_LATENCY + 2 * far
-        }
-        // After discovery, one more round of probes (endpoint, DryRun, VPCs).
-        Case::DoctorHealthy => LOCAL_LATENCY + 3 * far,
+    let local = &topo.regions[0];
+    let local_chain = LOCAL_LATENCY * (handshake + rounds(vip_table_pages(topo, local)));
+    let remote_chain = topo
+        .regions
+        .iter()
+        .skip(1)
+        .filter(|_| !topo.peerings.is_empty())
+        .map(|r| REMOTE_LATENCY * (handshake + rounds(vip_table_pages(topo, r))))
+        .max();
+    match remote_chain {
+        Some(remote) => local_chain.max(LOCAL_LATENCY * (handshake + 1) + remote),
+        None => local_chain,
     }
 }
 
-fn one_run(topo: &Topology, case: Case, concurrency: &str) -> Result<Sample, String> {
+/// `DescribeRouteTables` pages for the route tables of `region` that hold
+/// the VIP route (the only ones the filtered lookup returns); at least one.
+fn vip_table_pages(topo: &Topology, region: &str) -> u32 {
+    let vip = format!("{REFERENCE_VIP}/32");
+    let vpcs: Vec<&str> = topo
+        .vpcs
+        .iter()
+        .filter(|v| v.region == region)
+        .map(|v| v.id.as_str())
+        .collect();
+    let tables = topo
+        .route_tables
+        .iter()
+        .filter(|t| vpcs.contains(&t.vpc.as_str()))
+        .filter(|t| t.routes.iter().any(|r| r.destination == vip))
+        .count();
+    u32::try_from(tables.div_ceil(ROUTE_TABLE_PAGE).max(1)).unwrap_or(u32::MAX)
+}
+
+fn one_run(
+    scenario: &Scenario,
+    case: Case,
+    transport: Transport,
+    concurrency: &str,
+    run: usize,
+) -> Result<Sample, String> {
+    let topo = &scenario.topology;
     let emu = Emulator::start(topo.clone()).map_err(|e| e.to_string())?;
     let defaults = tempfile::NamedTempFile::new().map_err(|e| e.to_string())?;
     std::fs::write(
@@ -180,8 +321,12 @@ fn one_run(topo: &Topology, case: Case, concurrency: &str) -> Result<Sample, Str
     )
     .map_err(|e| e.to_string())?;
     if case != Case::RestoreAllWrong && case != Case::Remove {
-        run_tool(&emu, defaults.path(), "restore")?;
+        run_tool(&emu, transport, defaults.path(), "restore")?;
     }
+    emu.set_handshake_latency(true);
+    emu.set_throttle_rate(scenario.throttle_rate);
+    // A different draw each run: one fixed sequence may throttle nothing.
+    emu.set_throttle_seed(0x5eed_0000 + run as u64);
     for (i, region) in topo.regions.iter().enumerate() {
         emu.set_latency(
             region,
@@ -193,7 +338,8 @@ fn one_run(topo: &Topology, case: Case, concurrency: &str) -> Result<Sample, Str
         );
     }
     emu.reset_counters();
-    let (wall, max_rss_kib, code, stderr) = run_tool(&emu, defaults.path(), case.action())?;
+    let (wall, max_rss_kib, code, stderr) =
+        run_tool(&emu, transport, defaults.path(), case.action())?;
     if code != 0 {
         return Err(format!("exit {code}: {stderr}"));
     }
@@ -217,14 +363,19 @@ fn one_run(topo: &Topology, case: Case, concurrency: &str) -> Result<Sample, Str
 /// gives this child's own peak RSS.
 fn run_tool(
     emu: &Emulator,
+    transport: Transport,
     defaults: &std::path::Path,
     action: &str,
 ) -> Result<(Duration, i64, i32, String), String> {
+    let env = match transport {
+        Transport::Https => emu.https_client_env("node1"),
+        Transport::Http => emu.client_env("node1"),
+    };
     let started = Instant::now();
     let mut child = Command::new(BIN)
         .args([action, "--ip", REFERENCE_VIP, "-t", "bench"])
         .env_clear()
-        .envs(emu.client_env("node1"))
+        .envs(env)
         .env("TGW_RK_DEFAULTS", defaults)
         .env("TGW_RK_SYSLOG_SOCKET", "/nonexistent/log")
         .stdout(Stdio::null())

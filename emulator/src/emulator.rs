@@ -15,8 +15,9 @@ use tokio::runtime::Runtime;
 use crate::cidr::Cidr;
 use crate::error::EmulatorError;
 use crate::knobs::{ActionFault, ImdsFault, Malformed, MalformedState, Outage, Prng};
-use crate::server;
+use crate::server::{self, Transport};
 use crate::state::{Shared, lock};
+use crate::tls::ServerCertificate;
 use crate::topology::{
     ATTACHMENT_STATES, LOCAL_TARGET, Node, RouteState, RouteTable, RouteType,
     TGW_ROUTE_TABLE_STATES, TgwRoute, TgwRouteTable, Topology, VpcRoute,
@@ -26,7 +27,9 @@ use crate::topology::{
 pub struct Emulator {
     shared: Arc<Shared>,
     runtime: Option<Runtime>,
+    transport: Arc<Transport>,
     ec2: SocketAddr,
+    ec2_https: SocketAddr,
     imds: BTreeMap<String, SocketAddr>,
 }
 
@@ -68,11 +71,14 @@ impl Emulator {
             .map(|n| n.name.clone())
             .collect();
         let shared = Arc::new(Shared::new(topology));
-        let listening = server::start(shared.clone(), &nodes)?;
+        let transport = Arc::new(Transport::new()?);
+        let listening = server::start(shared.clone(), transport.clone(), &nodes)?;
         Ok(Emulator {
             shared,
             runtime: Some(listening.runtime),
+            transport,
             ec2: listening.ec2,
+            ec2_https: listening.ec2_https,
             imds: listening.imds,
         })
     }
@@ -83,6 +89,39 @@ impl Emulator {
 
     pub fn ec2_addr(&self) -> SocketAddr {
         self.ec2
+    }
+
+    /// The same EC2 endpoint over TLS, with a certificate for 127.0.0.1
+    /// signed by this emulator's own CA ([`Emulator::ca_bundle_path`]).
+    pub fn ec2_https_endpoint(&self) -> String {
+        format!("https://{}", self.ec2_https)
+    }
+
+    pub fn ec2_https_addr(&self) -> SocketAddr {
+        self.ec2_https
+    }
+
+    /// A PEM file holding the CA that signed the HTTPS endpoint's
+    /// certificate, for `AWS_CA_BUNDLE`; removed when the emulator stops.
+    pub fn ca_bundle_path(&self) -> &std::path::Path {
+        self.transport.tls.ca_path()
+    }
+
+    pub fn ca_pem(&self) -> String {
+        self.transport.tls.ca_pem()
+    }
+
+    /// [`Emulator::client_env`] for the HTTPS endpoint, with `AWS_CA_BUNDLE`
+    /// pointing at this emulator's CA.
+    pub fn https_client_env(&self, node: &str) -> Vec<(&'static str, String)> {
+        let mut env = self.client_env(node);
+        for (name, value) in &mut env {
+            if *name == "AWS_ENDPOINT_URL" {
+                *value = self.ec2_https_endpoint();
+            }
+        }
+        env.push(("AWS_CA_BUNDLE", self.ca_bundle_path().display().to_string()));
+        env
     }
 
     pub fn imds_endpoint(&self, node: &str) -> Option<String> {
@@ -172,6 +211,20 @@ impl Emulator {
         self.shared.update_knobs(|k| {
             k.denied.remove(action);
         });
+    }
+
+    /// Which certificate the HTTPS endpoint presents from the next handshake on.
+    pub fn set_server_certificate(&self, which: ServerCertificate) -> Result<(), EmulatorError> {
+        self.transport.tls.set_certificate(which)
+    }
+
+    /// Makes each new connection pay for its handshakes in the latency of
+    /// the region it carries (one round trip for TCP, one more for TLS), as
+    /// on a real network; off by default.
+    pub fn set_handshake_latency(&self, on: bool) {
+        self.transport
+            .handshake_latency
+            .store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Caps every Describe page at `size` items regardless of MaxResults.
@@ -310,6 +363,16 @@ impl Emulator {
     /// listener acting as an HTTP forward proxy.
     pub fn proxied_requests(&self) -> u64 {
         lock(&self.shared.counters).proxied
+    }
+
+    /// TLS handshakes completed on the HTTPS endpoint.
+    pub fn tls_handshakes(&self) -> u64 {
+        lock(&self.shared.counters).tls_handshakes
+    }
+
+    /// TLS handshakes that failed, e.g. because the client refused the certificate.
+    pub fn tls_failures(&self) -> u64 {
+        lock(&self.shared.counters).tls_failures
     }
 
     pub fn imds_requests(&self, node: &str) -> u64 {

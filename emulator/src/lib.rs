@@ -9,6 +9,7 @@
 //! (call counters, route state) is a method on [`Emulator`].
 
 mod cidr;
+mod connect_proxy;
 mod ec2;
 mod emulator;
 mod error;
@@ -16,11 +17,14 @@ mod imds;
 mod knobs;
 mod server;
 mod state;
+mod tls;
 mod topology;
 
+pub use connect_proxy::{ConnectProxy, ProxyCounters};
 pub use emulator::{Emulator, RouteView, TableKind};
 pub use error::EmulatorError;
 pub use knobs::{DEFAULT_THROTTLE_SEED, HANG_LIMIT, ImdsFault, Malformed, Outage};
+pub use tls::ServerCertificate;
 pub use topology::{
     ATTACHMENT_STATES, DEFAULT_ACCOUNT_ID, DEFAULT_IAM_ROLE, LOCAL_TARGET, MESH_REGIONS, MeshSpec,
     Node, Peering, REFERENCE_OTHER_VIP, REFERENCE_VIP, RouteState, RouteTable, RouteType, TgwRoute,

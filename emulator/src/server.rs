@@ -1,14 +1,16 @@
-//! HTTP plumbing: the emulator's own tokio runtime, the EC2 listener (which
-//! doubles as a forward proxy target) and one IMDS listener per node.
+//! HTTP plumbing: the emulator's own tokio runtime, the EC2 listeners (plain
+//! HTTP, which doubles as a forward proxy target, and HTTPS) and one IMDS
+//! listener per node.
 //!
 //! Listeners are bound synchronously before `start` returns, so a caller
 //! may connect immediately; the kernel queues connections until the accept
 //! loop runs.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::convert::Infallible;
 use std::net::{SocketAddr, TcpListener as StdListener};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -20,22 +22,99 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::runtime::Runtime;
+use tokio_rustls::TlsAcceptor;
 
 use crate::error::EmulatorError;
 use crate::knobs::ImdsFault;
 use crate::state::{Shared, lock};
+use crate::tls::Tls;
 use crate::{ec2, imds};
 
 /// Far above any EC2 request the SDK sends; bounds memory per request.
 const MAX_BODY: usize = 1 << 20;
 
+/// A TLS handshake gets no more time than this before the connection is dropped.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
 pub struct Listening {
     pub runtime: Runtime,
     pub ec2: SocketAddr,
+    pub ec2_https: SocketAddr,
     pub imds: BTreeMap<String, SocketAddr>,
 }
 
-pub fn start(shared: Arc<Shared>, nodes: &[String]) -> Result<Listening, EmulatorError> {
+/// How connections are set up: TLS material, and whether a new connection
+/// pays for its handshakes in the region's latency.
+pub struct Transport {
+    pub tls: Tls,
+    /// When set, a request that needs a new connection waits one extra
+    /// latency of its region for the TCP handshake, and one more over TLS
+    /// (TLS 1.3 needs one round trip before the request can go). On AWS
+    /// every region is a host of its own with its own connections, so
+    /// connections are counted per region ([`RegionPool`]).
+    pub handshake_latency: AtomicBool,
+    /// Per region, the connections a real client would hold to that
+    /// region's host, for the handshake-latency model.
+    pools: Mutex<BTreeMap<String, RegionPool>>,
+}
+
+/// A region's connections as a client with one pool per host would have
+/// them: every region here shares one listener, so a connection that
+/// carried another region stands for an idle one of this region when the
+/// client would have had one.
+#[derive(Default)]
+struct RegionPool {
+    open: u32,
+    busy: u32,
+}
+
+impl Transport {
+    pub fn new() -> Result<Transport, EmulatorError> {
+        Ok(Transport {
+            tls: Tls::new()?,
+            handshake_latency: AtomicBool::new(false),
+            pools: Mutex::new(BTreeMap::new()),
+        })
+    }
+
+    /// Whether this request, first of `region` on its connection, would
+    /// have needed a new connection: only when all of the region's
+    /// connections are busy. Counts it busy until the guard drops.
+    fn admit(self: &Arc<Self>, region: &str, new_on_connection: bool) -> (bool, PoolGuard) {
+        let mut pools = lock(&self.pools);
+        let pool = pools.entry(region.to_string()).or_default();
+        let connect = new_on_connection && pool.busy >= pool.open;
+        if connect {
+            pool.open = pool.open.saturating_add(1);
+        }
+        pool.busy = pool.busy.saturating_add(1);
+        let guard = PoolGuard {
+            transport: self.clone(),
+            region: region.to_string(),
+        };
+        (connect, guard)
+    }
+}
+
+/// A request in flight on a region's (modelled) connection.
+struct PoolGuard {
+    transport: Arc<Transport>,
+    region: String,
+}
+
+impl Drop for PoolGuard {
+    fn drop(&mut self) {
+        if let Some(pool) = lock(&self.transport.pools).get_mut(&self.region) {
+            pool.busy = pool.busy.saturating_sub(1);
+        }
+    }
+}
+
+pub fn start(
+    shared: Arc<Shared>,
+    transport: Arc<Transport>,
+    nodes: &[String],
+) -> Result<Listening, EmulatorError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("ec2-emulator")
@@ -44,6 +123,8 @@ pub fn start(shared: Arc<Shared>, nodes: &[String]) -> Result<Listening, Emulato
         .map_err(EmulatorError::Start)?;
     let ec2_listener = bind()?;
     let ec2 = ec2_listener.local_addr().map_err(EmulatorError::Start)?;
+    let https_listener = bind()?;
+    let ec2_https = https_listener.local_addr().map_err(EmulatorError::Start)?;
     let mut imds = BTreeMap::new();
     let mut imds_listeners = Vec::new();
     for node in nodes {
@@ -55,11 +136,21 @@ pub fn start(shared: Arc<Shared>, nodes: &[String]) -> Result<Listening, Emulato
         imds_listeners.push((node.clone(), listener));
     }
     let _entered = runtime.enter();
-    spawn_accept_loop(ec2_listener, shared.clone(), Role::Ec2)?;
+    let ec2_role = |tls| Role::Ec2 {
+        tls,
+        transport: transport.clone(),
+    };
+    spawn_accept_loop(ec2_listener, shared.clone(), ec2_role(false))?;
+    spawn_accept_loop(https_listener, shared.clone(), ec2_role(true))?;
     for (node, listener) in imds_listeners {
         spawn_accept_loop(listener, shared.clone(), Role::Imds(node))?;
     }
-    Ok(Listening { runtime, ec2, imds })
+    Ok(Listening {
+        runtime,
+        ec2,
+        ec2_https,
+        imds,
+    })
 }
 
 fn bind() -> Result<StdListener, EmulatorError> {
@@ -72,7 +163,10 @@ fn bind() -> Result<StdListener, EmulatorError> {
 
 #[derive(Clone)]
 enum Role {
-    Ec2,
+    Ec2 {
+        tls: bool,
+        transport: Arc<Transport>,
+    },
     Imds(String),
 }
 
@@ -99,11 +193,40 @@ fn spawn_accept_loop(
 }
 
 async fn serve_connection(stream: tokio::net::TcpStream, shared: Arc<Shared>, role: Role) {
+    match &role {
+        Role::Ec2 {
+            tls: true,
+            transport,
+        } => {
+            let acceptor = TlsAcceptor::from(transport.tls.config());
+            let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await;
+            match handshake {
+                Ok(Ok(tls_stream)) => {
+                    lock(&shared.counters).tls_handshakes += 1;
+                    serve_http(TokioIo::new(tls_stream), shared, role).await;
+                }
+                // The client refused our certificate, or gave up.
+                _ => lock(&shared.counters).tls_failures += 1,
+            }
+        }
+        _ => serve_http(TokioIo::new(stream), shared, role).await,
+    }
+}
+
+async fn serve_http<I>(io: TokioIo<I>, shared: Arc<Shared>, role: Role)
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    // Regions this connection has carried, for the handshake-latency model.
+    let seen: Arc<Mutex<BTreeSet<String>>> = Arc::default();
     let service = service_fn(move |req| {
-        let (shared, role) = (shared.clone(), role.clone());
+        let (shared, role, seen) = (shared.clone(), role.clone(), seen.clone());
         async move {
             let response = match role {
-                Role::Ec2 => ec2_request(&shared, req).await,
+                Role::Ec2 { tls, transport } => {
+                    let _busy = charge_handshakes(&shared, &transport, tls, &seen, &req).await;
+                    ec2_request(&shared, req).await
+                }
                 Role::Imds(node) => imds_request(&shared, &node, req).await,
             };
             Ok::<_, Infallible>(response)
@@ -112,8 +235,39 @@ async fn serve_connection(stream: tokio::net::TcpStream, shared: Arc<Shared>, ro
     // Connection errors (client went away mid-request) concern nobody.
     let _ = http1::Builder::new()
         .timer(TokioTimer::new())
-        .serve_connection(TokioIo::new(stream), service)
+        .serve_connection(io, service)
         .await;
+}
+
+/// The round trips a real connection would have cost before this request
+/// could be sent (see [`Transport::handshake_latency`]).
+async fn charge_handshakes(
+    shared: &Shared,
+    transport: &Arc<Transport>,
+    tls: bool,
+    seen: &Mutex<BTreeSet<String>>,
+    req: &Request<Incoming>,
+) -> Option<PoolGuard> {
+    if !transport.handshake_latency.load(Ordering::Relaxed) {
+        return None;
+    }
+    let region = signed_region(req.headers())?;
+    let new_on_connection = lock(seen).insert(region.clone());
+    let (connect, guard) = transport.admit(&region, new_on_connection);
+    let latency = lock(&shared.knobs).latency.get(&region).copied();
+    if let Some(latency) = latency.filter(|_| connect) {
+        let round_trips = if tls { 2 } else { 1 };
+        tokio::time::sleep(latency.saturating_mul(round_trips)).await;
+    }
+    Some(guard)
+}
+
+/// The region of a SigV4 `Authorization` header's credential scope.
+fn signed_region(headers: &hyper::HeaderMap) -> Option<String> {
+    let auth = headers.get("authorization")?.to_str().ok()?;
+    let (_, credential) = auth.split_once("Credential=")?;
+    let scope = credential.split(',').next()?;
+    scope.split('/').nth(2).map(str::to_string)
 }
 
 type Reply = Response<Full<Bytes>>;
@@ -224,5 +378,43 @@ async fn fault_reply(
             }
             Some(response)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_region_pays_for_a_connection_only_when_all_of_its_own_are_busy() {
+        let transport = Arc::new(Transport::new().unwrap());
+        let (first, a) = transport.admit("us-west-2", true);
+        let (second, b) = transport.admit("us-west-2", true);
+        assert!(first && second, "two at once need two connections");
+        drop((a, b));
+        // Another connection (it carried us-east-1 so far) stands for one
+        // of the two idle us-west-2 connections a real client would reuse.
+        let (third, _c) = transport.admit("us-west-2", true);
+        assert!(!third);
+        let (again, _d) = transport.admit("us-west-2", false);
+        assert!(
+            !again,
+            "a connection that carried the region is one of its own"
+        );
+        let (other, _e) = transport.admit("eu-west-1", true);
+        assert!(other, "each region is a host of its own");
+    }
+
+    #[test]
+    fn the_region_comes_from_the_credential_scope() {
+        let mut headers = hyper::HeaderMap::new();
+        headers.insert(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-west-2/ec2/aws4_request, SignedHeaders=host, Signature=0"
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(signed_region(&headers).as_deref(), Some("us-west-2"));
+        assert_eq!(signed_region(&hyper::HeaderMap::new()), None);
     }
 }

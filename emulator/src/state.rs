@@ -26,6 +26,10 @@ pub struct Counters {
     pub calls: BTreeMap<(String, String), u64>,
     pub writes: u64,
     pub proxied: u64,
+    /// TLS handshakes completed on the HTTPS endpoint.
+    pub tls_handshakes: u64,
+    /// TLS handshakes that failed (certificate refused, client gave up).
+    pub tls_failures: u64,
     pub imds: BTreeMap<String, u64>,
 }
 

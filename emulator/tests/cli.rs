@@ -53,6 +53,23 @@ fn serve_refuses_bad_arguments() {
     ] {
         let output = Command::new(BIN).args(&args).output().unwrap();
         assert_eq!(output.status.code(), Some(2), "{args:?}");
-        assert!(String::from_utf8_lossy(&output.stderr).contains("usage:"));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        // clap names what is wrong and points at --help; a bad file is named.
+        assert!(
+            stderr.contains("--help") || stderr.contains("/nonexistent.toml"),
+            "{args:?}: {stderr}"
+        );
     }
+}
+
+#[test]
+fn help_is_an_answer_not_an_error() {
+    let output = Command::new(BIN)
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("--https"), "{stdout}");
+    assert!(stdout.contains("--topology"), "{stdout}");
 }

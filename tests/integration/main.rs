@@ -15,4 +15,5 @@ mod operator;
 mod secrets;
 mod states;
 mod switchover;
+mod transport;
 mod vip_interface;

@@ -111,6 +111,19 @@ impl Cluster {
         Cluster::start(Topology::two_region())
     }
 
+    /// The two-region reference over HTTPS: EC2 at the emulator's TLS
+    /// endpoint, its throw-away CA added to the trust with `AWS_CA_BUNDLE`.
+    pub fn https() -> Cluster {
+        let mut c = Cluster::two_region();
+        c.env
+            .insert("AWS_ENDPOINT_URL".into(), c.emu.ec2_https_endpoint());
+        c.env.insert(
+            "AWS_CA_BUNDLE".into(),
+            c.emu.ca_bundle_path().display().to_string(),
+        );
+        c
+    }
+
     pub fn lkroot(&self) -> &Path {
         self.root.path()
     }

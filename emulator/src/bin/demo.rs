@@ -47,6 +47,11 @@ fn demo() -> Result<(), String> {
         "\nBoth switchovers verified: every {REFERENCE_VIP}/32 route matches the specification; \
          {REFERENCE_OTHER_VIP}/32 and all other routes are untouched."
     );
+    println!(
+        "Transport: HTTPS throughout, {} TLS handshake(s) verified by the tool, {} refused.",
+        emu.tls_handshakes(),
+        emu.tls_failures()
+    );
     Ok(())
 }
 
@@ -74,8 +79,10 @@ fn build_tool() -> Result<PathBuf, String> {
 
 fn introduce(emu: &Emulator) {
     println!(
-        "tgw_generic_rk demonstration: EC2 + instance metadata emulated on {}",
-        emu.ec2_endpoint()
+        "tgw_generic_rk demonstration: EC2 emulated over HTTPS on {} \
+         (certificate verified against the emulator's throw-away CA via AWS_CA_BUNDLE), \
+         instance metadata on plain HTTP as on EC2",
+        emu.ec2_https_endpoint()
     );
     for name in ["node1", "node2"] {
         if let Some(n) = emu.node(name) {
@@ -194,7 +201,7 @@ fn run_tool(emu: &Emulator, bin: &PathBuf, node: &str, action: &str) -> Result<R
         .args([action, "--ip", REFERENCE_VIP])
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
-        .envs(emu.client_env(node))
+        .envs(emu.https_client_env(node))
         .env("TGW_RK_DEFAULTS", "/nonexistent/LifeKeeper")
         .env("TGW_RK_SYSLOG_SOCKET", "/nonexistent/log")
         .output()

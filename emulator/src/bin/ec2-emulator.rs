@@ -6,60 +6,53 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::{Parser, Subcommand};
 use ec2_emulator::{Emulator, Topology};
 
-const USAGE: &str = "usage: ec2-emulator serve --topology FILE|two-region|single-region \
-                     [--latency REGION=MS]... [--page-size N]";
+/// A loopback stand-in for EC2 and instance metadata (IMDSv2), to try
+/// tgw_generic_rk without an AWS account.
+#[derive(Parser)]
+#[command(name = "ec2-emulator", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-struct Options {
-    topology: Topology,
-    latencies: Vec<(String, Duration)>,
+#[derive(Subcommand)]
+enum Command {
+    /// Serve EC2 (HTTP and HTTPS) and one IMDS per node until Ctrl-C, and
+    /// print the shell environment that points tgw_generic_rk at them.
+    Serve(Serve),
+}
+
+#[derive(clap::Args)]
+struct Serve {
+    /// A topology file (TOML), or a built-in one: two-region, single-region.
+    #[arg(long, value_name = "FILE|two-region|single-region")]
+    topology: String,
+    /// Delay added to every EC2 request of REGION (repeatable).
+    #[arg(long, value_name = "REGION=MS", value_parser = parse_latency)]
+    latency: Vec<(String, Duration)>,
+    /// Cap every Describe page at N items.
+    #[arg(long, value_name = "N")]
     page_size: Option<usize>,
+    /// Print the environment for the HTTPS endpoint (with AWS_CA_BUNDLE
+    /// naming the emulator's throw-away CA) instead of plain HTTP.
+    #[arg(long)]
+    https: bool,
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match parse(&args).and_then(|o| serve(o).map_err(|e| e.to_string())) {
+    let Command::Serve(options) = Cli::parse().command;
+    match load_topology(&options.topology)
+        .and_then(|t| serve(&options, t).map_err(|e| e.to_string()))
+    {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("ec2-emulator: {message}\n{USAGE}");
+            eprintln!("ec2-emulator: {message}");
             ExitCode::from(2)
         }
     }
-}
-
-fn parse(args: &[String]) -> Result<Options, String> {
-    let Some((command, mut rest)) = args.split_first() else {
-        return Err("missing command".into());
-    };
-    if command != "serve" {
-        return Err(format!("unknown command {command}"));
-    }
-    let (mut topology, mut latencies, mut page_size) = (None, Vec::new(), None);
-    while let Some((flag, tail)) = rest.split_first() {
-        let (value, tail) = tail
-            .split_first()
-            .ok_or_else(|| format!("{flag} needs a value"))?;
-        match flag.as_str() {
-            "--topology" => topology = Some(load_topology(value)?),
-            "--latency" => latencies.push(parse_latency(value)?),
-            "--page-size" => {
-                page_size = Some(
-                    value
-                        .parse()
-                        .map_err(|_| format!("bad page size {value}"))?,
-                )
-            }
-            other => return Err(format!("unknown option {other}")),
-        }
-        rest = tail;
-    }
-    let topology = topology.ok_or("--topology is required")?;
-    Ok(Options {
-        topology,
-        latencies,
-        page_size,
-    })
 }
 
 fn load_topology(value: &str) -> Result<Topology, String> {
@@ -80,19 +73,14 @@ fn parse_latency(value: &str) -> Result<(String, Duration), String> {
     Ok((region.to_string(), Duration::from_millis(ms)))
 }
 
-fn serve(options: Options) -> Result<(), Box<dyn std::error::Error>> {
-    let nodes: Vec<String> = options
-        .topology
-        .nodes
-        .iter()
-        .map(|n| n.name.clone())
-        .collect();
-    let emulator = Emulator::start(options.topology)?;
-    for (region, latency) in &options.latencies {
+fn serve(options: &Serve, topology: Topology) -> Result<(), Box<dyn std::error::Error>> {
+    let nodes: Vec<String> = topology.nodes.iter().map(|n| n.name.clone()).collect();
+    let emulator = Emulator::start(topology)?;
+    for (region, latency) in &options.latency {
         emulator.set_latency(region, *latency);
     }
     emulator.set_page_size(options.page_size);
-    print_endpoints(&emulator, &nodes);
+    print_endpoints(&emulator, &nodes, options.https);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -101,8 +89,13 @@ fn serve(options: Options) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn print_endpoints(emulator: &Emulator, nodes: &[String]) {
+fn print_endpoints(emulator: &Emulator, nodes: &[String], https: bool) {
     println!("EC2 endpoint: {}", emulator.ec2_endpoint());
+    println!(
+        "EC2 endpoint over TLS: {} (CA: {})",
+        emulator.ec2_https_endpoint(),
+        emulator.ca_bundle_path().display()
+    );
     for name in nodes {
         if let (Some(endpoint), Some(node)) = (emulator.imds_endpoint(name), emulator.node(name)) {
             println!(
@@ -112,7 +105,15 @@ fn print_endpoints(emulator: &Emulator, nodes: &[String]) {
         }
     }
     println!("\n# Shell environment; uncomment one IMDS line to act as that node:");
-    println!("export AWS_ENDPOINT_URL={}", emulator.ec2_endpoint());
+    if https {
+        println!("export AWS_ENDPOINT_URL={}", emulator.ec2_https_endpoint());
+        println!(
+            "export AWS_CA_BUNDLE={}",
+            emulator.ca_bundle_path().display()
+        );
+    } else {
+        println!("export AWS_ENDPOINT_URL={}", emulator.ec2_endpoint());
+    }
     println!("export AWS_ACCESS_KEY_ID=AKIAEMULATOR");
     println!("export AWS_SECRET_ACCESS_KEY=emulator-secret");
     for name in nodes {
@@ -121,4 +122,39 @@ fn print_endpoints(emulator: &Emulator, nodes: &[String]) {
         }
     }
     println!("\nServing until Ctrl-C.");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::Parser;
+
+    #[test]
+    fn help_is_help_not_an_error() {
+        let help = Cli::try_parse_from(["ec2-emulator", "--help"])
+            .err()
+            .unwrap();
+        assert_eq!(help.kind(), clap::error::ErrorKind::DisplayHelp);
+        let serve = Cli::try_parse_from(["ec2-emulator", "serve", "--help"])
+            .err()
+            .unwrap();
+        assert!(serve.to_string().contains("--https"), "{serve}");
+    }
+
+    #[test]
+    fn serve_takes_latencies_and_https() {
+        let cli = Cli::try_parse_from([
+            "ec2-emulator",
+            "serve",
+            "--topology",
+            "two-region",
+            "--latency",
+            "us-west-2=80",
+            "--https",
+        ])
+        .unwrap();
+        let super::Command::Serve(serve) = cli.command;
+        assert!(serve.https);
+        assert_eq!(serve.latency[0].1.as_millis(), 80);
+    }
 }

@@ -30,7 +30,10 @@ pub fn paginate<T>(
         Some(token) => decode(token, action, items.len())?,
         None => 0,
     };
+    // Without MaxResults a page still holds at most the documented maximum,
+    // as on AWS, so a large account pages even for clients that never ask.
     let requested = max
+        .or(Some(limits.max))
         .and_then(|m| usize::try_from(m).ok())
         .unwrap_or(usize::MAX);
     let page = forced_page.map_or(requested, |f| requested.min(f.max(1)));
@@ -89,6 +92,20 @@ mod tests {
     #[test]
     fn without_limits_everything_comes_at_once() {
         assert_eq!(page("", None).unwrap(), ((0..12).collect(), None));
+    }
+
+    #[test]
+    fn without_max_results_a_page_holds_the_documented_maximum() {
+        let (items, next) = paginate(
+            (0..250).collect::<Vec<u32>>(),
+            &Params::parse(b""),
+            "A",
+            ROUTE_TABLE_LIMITS,
+            None,
+        )
+        .unwrap();
+        assert_eq!(items.len(), 100);
+        assert!(next.is_some());
     }
 
     #[test]

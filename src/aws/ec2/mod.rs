@@ -4,6 +4,9 @@
 //! proxies); the interceptors check every answer and bound every call.
 
 mod answer_check;
+pub mod ca_bundle;
 mod call_budget;
 pub mod sdk;
 pub mod sdk_config;
+pub mod transport;
+pub mod transport_error;

@@ -177,7 +177,14 @@ where
                      (AWSCLI_CONNECT_TIMEOUT + 2 × AWSCLI_READ_TIMEOUT)"
                 .into(),
         },
-        SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => ApiErrorKind::Unreachable {
+        // Certificates, proxies and the CA bundle are named, with the endpoint.
+        SdkError::DispatchFailure(failure) => ApiErrorKind::Unreachable {
+            reason: failure.as_connector_error().map_or_else(
+                || DisplayErrorContext(&err).to_string(),
+                |e| super::transport_error::describe(e),
+            ),
+        },
+        SdkError::ResponseError(_) => ApiErrorKind::Unreachable {
             reason: DisplayErrorContext(&err).to_string(),
         },
         _ => ApiErrorKind::Service {

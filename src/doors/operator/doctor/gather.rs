@@ -6,7 +6,8 @@ use std::time::{Instant, SystemTime};
 
 use futures_util::future::join_all;
 
-use super::{DoctorFacts, DryRun, Ec2Facts, EndpointProbe, iam};
+use super::{DoctorFacts, DryRun, Ec2Facts, EndpointProbe, TlsFacts, iam};
+use crate::aws::ec2::ca_bundle::configured_trust;
 use crate::aws::ec2::sdk::SdkEc2;
 use crate::aws::imds::Imds;
 use crate::aws::interfaces;
@@ -53,6 +54,10 @@ pub async fn facts<'s>(
         node: node.clone(),
         interface,
         credentials: None,
+        tls: TlsFacts {
+            trust: configured_trust().await,
+            endpoint_override: endpoint_override(),
+        },
         ec2: None,
         now: SystemTime::now(),
         vip,
@@ -112,6 +117,13 @@ async fn ec2_facts(ec2: &SdkEc2, node: LocalNode, vip: Ipv4Addr, settings: &Sett
         vpc_cidrs,
         source_dest_check,
     }
+}
+
+/// `AWS_ENDPOINT_URL_EC2`, else `AWS_ENDPOINT_URL`, as the SDK reads them.
+fn endpoint_override() -> Option<String> {
+    ["AWS_ENDPOINT_URL_EC2", "AWS_ENDPOINT_URL"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|e| !e.is_empty()))
 }
 
 async fn endpoint(ec2: &SdkEc2, region: &str) -> EndpointProbe {

@@ -22,6 +22,9 @@ mod iam;
 mod node;
 mod optional;
 mod routes;
+mod tls;
+
+pub use tls::TlsFacts;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -140,12 +143,16 @@ pub struct DoctorFacts<'s> {
     pub node: Option<Result<LocalNode, Message>>,
     pub interface: Option<String>,
     pub credentials: Option<Result<CredentialsInfo, String>>,
+    /// The trust for EC2 endpoints (system store, plus a CA bundle).
+    pub tls: TlsFacts,
     pub ec2: Option<Ec2Facts>,
     pub now: SystemTime,
 }
 
 pub fn report(facts: &DoctorFacts<'_>) -> DoctorReport {
     let mut checks = node::checks(facts);
+    let probes = facts.ec2.as_ref().map(|e| e.endpoints.as_slice());
+    checks.push(tls::check(&facts.tls, probes));
     match &facts.ec2 {
         Some(ec2) => {
             checks.extend(iam::endpoint_checks(ec2, facts.settings));

@@ -67,6 +67,7 @@ fn facts(s: &Settings, ec2: Option<Ec2Facts>) -> DoctorFacts<'_> {
             provider: "IMDSv2".into(),
             expiry: None,
         })),
+        tls: Default::default(),
         ec2,
         now: SystemTime::UNIX_EPOCH,
     }
