@@ -36,6 +36,8 @@ pub enum Command {
     Plan(Inspect),
     /// Check that this node can take over: metadata, credentials, IAM, endpoints, routes.
     Doctor(Inspect),
+    /// Run one OCF resource-agent action for Pacemaker (parameters from OCF_RESKEY_*).
+    Ocf(Ocf),
     /// Writes the man page or shell completions (for packaging).
     #[command(hide = true)]
     Generate {
@@ -104,6 +106,13 @@ pub struct Restore {
     /// Print the replacements made, and their outcome, as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Pacemaker's call: the action only; everything else comes from the environment.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Ocf {
+    /// start, stop, monitor, meta-data or validate-all (anything else exits 3).
+    pub action: Option<String>,
 }
 
 /// What the read-only operator commands take.
@@ -188,6 +197,7 @@ fn is_subcommand_or_meta(arg: &OsStr) -> bool {
         "status",
         "plan",
         "doctor",
+        "ocf",
         "generate",
         "help",
     ];

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use tgw_generic_rk::cli::{self, Action, Command, Parsed, generate};
-use tgw_generic_rk::doors::{Ending, lifekeeper, operator};
+use tgw_generic_rk::doors::{Ending, lifekeeper, operator, pacemaker};
 
 fn main() -> ExitCode {
     let Parsed { cli, ignored } = match cli::parse(std::env::args_os().collect()) {
@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         Command::Status(i) => operator::status(&i.target, i.json),
         Command::Plan(i) => operator::plan("plan", &i.target, i.json),
         Command::Doctor(i) => operator::doctor(&i.target, i.json),
+        Command::Ocf(o) => pacemaker::run(o.action.as_deref()),
         Command::Generate { artifact } => match generate::write(artifact) {
             Ok(()) => Ending::Success,
             Err(e) => {
@@ -35,11 +36,12 @@ fn main() -> ExitCode {
 
 /// The one place exit statuses are decided: 0 success, 1 failure (for
 /// LifeKeeper: a failover may cure it), 128 + the signal when interrupted,
-/// as a shell would report.
+/// as a shell would report; the OCF door's statuses as the OCF API defines them.
 fn exit_status(ending: Ending) -> u8 {
     match ending {
         Ending::Success => 0,
         Ending::Failure => 1,
         Ending::Interrupted(signal) => 128u8.saturating_add(signal),
+        Ending::Status(code) => code,
     }
 }

@@ -3,10 +3,12 @@
 //! picks one and turns its [`Ending`] into the exit status.
 //!
 //! - [`lifekeeper`]: the restore/remove/quickCheck/recover scripts;
-//! - [`operator`]: status, plan and doctor, by hand.
+//! - [`operator`]: status, plan and doctor, by hand;
+//! - [`pacemaker`]: the OCF resource-agent actions Pacemaker runs.
 
 pub mod lifekeeper;
 pub mod operator;
+pub mod pacemaker;
 
 /// How a command ended, in the terms its caller's exit status encodes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,6 +17,8 @@ pub enum Ending {
     Failure,
     /// Stopped by a signal (its number) before the work was done.
     Interrupted(u8),
+    /// An exit status the caller's protocol defines code by code (OCF).
+    Status(u8),
 }
 
 impl Ending {

@@ -228,7 +228,7 @@ impl Tally {
 
     pub fn summary(&self, action: &str, vip: Ipv4Addr, elapsed: Duration, ok: bool) -> Message {
         let verdict = if ok { "succeeded" } else { "FAILED" };
-        let middle = if action == "quickCheck" {
+        let middle = if ["quickCheck", "monitor"].contains(&action) {
             format!("{} wrong", self.wrong)
         } else {
             format!(

@@ -49,6 +49,31 @@ impl RunBound {
     pub fn total(&self) -> Duration {
         self.imds.saturating_add(self.ec2)
     }
+
+    /// This bound, shrunk to fit `cap` when the caller imposes a shorter
+    /// one (Pacemaker's operation timeout): both parts shrink in proportion,
+    /// so locating this node still leaves EC2 its share; a remote region may
+    /// stay silent for no longer than the whole EC2 part.
+    pub fn capped(self, cap: Duration) -> RunBound {
+        let total = self.total();
+        if total <= cap {
+            return self;
+        }
+        let share = |part: Duration| {
+            let scaled = part
+                .as_millis()
+                .saturating_mul(cap.as_millis())
+                .checked_div(total.as_millis())
+                .unwrap_or(0);
+            Duration::from_millis(u64::try_from(scaled).unwrap_or(u64::MAX))
+        };
+        let ec2 = share(self.ec2);
+        RunBound {
+            imds: share(self.imds),
+            ec2,
+            remote: self.remote.min(ec2),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -76,5 +101,18 @@ mod tests {
         assert_eq!(b.remote, s.remote_deadline());
         assert_eq!(b.ec2, 3 * s.remote_deadline());
         assert_eq!(b.total(), b.imds + b.ec2);
+    }
+
+    #[test]
+    fn a_cap_shrinks_both_parts_in_proportion_and_never_grows_them() {
+        let b = RunBound::of(&settings(&[]));
+        assert_eq!(b.capped(b.total() + Duration::from_secs(1)), b);
+        let cap = Duration::from_secs(18);
+        let c = b.capped(cap);
+        assert!(c.total() <= cap, "{c:?}");
+        assert!(c.total() + Duration::from_millis(2) >= cap, "{c:?}");
+        assert!(c.imds < b.imds && c.ec2 < b.ec2);
+        assert!(c.remote <= c.ec2);
+        assert_eq!(b.capped(Duration::ZERO).total(), Duration::ZERO);
     }
 }

@@ -12,6 +12,7 @@ mod invocation;
 mod lifekeeper_door;
 mod lookups;
 mod operator;
+mod pacemaker;
 mod secrets;
 mod states;
 mod switchover;
