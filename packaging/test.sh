@@ -46,6 +46,7 @@ common=(
     "-rwxr-xr-x /opt/tgw_generic_rk/actions/quickCheck"
     "-rwxr-xr-x /opt/tgw_generic_rk/actions/recover"
     "-rwxr-xr-x /usr/sbin/tgw_generic_rk"
+    "-rwxr-xr-x /usr/lib/ocf/resource.d/tgw_generic_rk/tgw-vip"
     "-rw-r--r-- /opt/tgw_generic_rk/share/iam-policy.json"
     "-rw-r--r-- /opt/tgw_generic_rk/share/LifeKeeper.defaults.sample"
     "-rw-r--r-- /opt/tgw_generic_rk/share/README.md"
@@ -148,6 +149,21 @@ for a in restore quickCheck recover; do
     check "actions/$a calls the binary's $a" \
         grep -qx "exec /opt/tgw_generic_rk/bin/tgw_generic_rk $a \"\$@\"" "$dest/opt/tgw_generic_rk/actions/$a"
 done
+
+# Pacemaker's agent (ocf:tgw_generic_rk:tgw-vip): a two-line wrapper, and
+# meta-data valid against the DTD ocf-tester validates with.
+agent="$dest/usr/lib/ocf/resource.d/tgw_generic_rk/tgw-vip"
+check "the OCF agent execs the binary's ocf door" \
+    grep -qx "exec /opt/tgw_generic_rk/bin/tgw_generic_rk ocf \"\$@\"" "$agent"
+dtd=/usr/share/resource-agents/ra-api-1.dtd
+if [[ -r $dtd ]] && command -v xmllint >/dev/null; then
+    cp "$dtd" "$scratch/ra-api-1.dtd"
+    in_ns "$agent" meta-data >"$scratch/meta-data.xml" || true
+    check "the OCF agent's meta-data is valid against ra-api-1.dtd" \
+        xmllint --noout --valid "$scratch/meta-data.xml"
+else
+    fail "meta-data not validated: needs $dtd and xmllint (apt-get install resource-agents libxml2-utils)"
+fi
 
 echo "--- $((checks - failures)) of $checks checks passed"
 [[ $failures -eq 0 ]]
