@@ -13,6 +13,7 @@ mod lifekeeper_door;
 mod lookups;
 mod operator;
 mod pacemaker;
+mod pacemaker_real;
 mod secrets;
 mod states;
 mod switchover;
