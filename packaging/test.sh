@@ -54,6 +54,10 @@ common=(
     "-rw-r--r-- /usr/share/bash-completion/completions/tgw_generic_rk"
     "-rw-r--r-- /usr/share/fish/vendor_completions.d/tgw_generic_rk.fish"
 )
+# The main page refers to one page per subcommand: they ship too.
+for sub in restore remove quickCheck recover status plan doctor ocf; do
+    common+=("-rw-r--r-- /usr/share/man/man1/tgw_generic_rk-$sub.1.gz")
+done
 # zsh looks in different places on Debian and on RHEL/SLES.
 for entry in "${common[@]}" "-rw-r--r-- /usr/share/zsh/vendor-completions/_tgw_generic_rk"; do
     check "deb has $entry" grep -qxF -- "$entry" "$scratch/deb.list"
