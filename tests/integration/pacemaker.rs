@@ -231,3 +231,38 @@ fn every_action_ends_before_pacemakers_timeout() {
     c.emu.set_region_outage(EAST, Outage::None);
     c.emu.set_region_outage("us-west-2", Outage::None);
 }
+
+#[test]
+fn a_start_that_cannot_converge_fails_with_its_reason_and_leaves_no_record() {
+    let c = Cluster::two_region();
+    let n1 = Node::new(&c, "node1");
+    c.emu.deny_action("ReplaceRoute");
+    let run = n1.ocf("start", &[]);
+    run.assert_code(1);
+    assert!(run.has(127002), "{}", run.stderr);
+    let reason = exit_reason(&run);
+    assert_eq!(reason.len(), 1, "{}", run.stderr);
+    assert!(reason[0].contains("write(s) failed"), "{reason:?}");
+    assert!(!n1.record().exists(), "a failed start must not say started");
+    n1.ocf("monitor", &[]).assert_code(7);
+}
+
+#[test]
+fn monitor_succeeds_when_this_nodes_metadata_cannot_be_read() {
+    let c = Cluster::two_region();
+    let n1 = Node::new(&c, "node1");
+    n1.ocf("start", &[]).assert_code(0);
+    c.emu
+        .set_imds_fault("node1", ec2_emulator::ImdsFault::ServerError, None);
+    let fast = [("OCF_RESKEY_imds_timeout", "1")];
+    let run = n1.ocf("monitor", &fast);
+    run.assert_code(0);
+    assert!(run.has(127023), "{}", run.stderr);
+    let opt_in = [
+        ("OCF_RESKEY_imds_timeout", "1"),
+        ("OCF_RESKEY_unobservable_is_degraded", "1"),
+    ];
+    n1.ocf("monitor", &opt_in).assert_code(190);
+    // start cannot do its work without knowing who this node is.
+    n1.ocf("start", &fast).assert_code(1);
+}
