@@ -13,6 +13,7 @@ mod params;
 mod record;
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::net::Ipv4Addr;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -95,7 +96,9 @@ pub fn run(action: Option<&str>) -> Ending {
     let outcome = act(action, &env);
     if let Some(reason) = &outcome.reason {
         // Pacemaker shows this line in crm_mon / pcs status; one line only.
-        eprintln!("ocf-exit-reason:{}", reason.replace('\n', " "));
+        // A closed stderr must not turn the answer into a panic.
+        let line = format!("ocf-exit-reason:{}\n", reason.replace('\n', " "));
+        let _ = std::io::stderr().write_all(line.as_bytes());
     }
     Ending::Status(outcome.status.code())
 }
@@ -106,7 +109,10 @@ fn act(action: Option<&str>, env: &HashMap<String, String>) -> Outcome {
     };
     match action {
         "meta-data" => {
-            print!("{}", metadata::document());
+            // No reader (a closed pipe) is no failure of the agent's.
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(metadata::document().as_bytes());
+            let _ = out.flush();
             Outcome::of(OcfStatus::Success)
         }
         "validate-all" => validate(env),
