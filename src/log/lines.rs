@@ -352,4 +352,27 @@ mod tests {
             [127010, 127016, 127018, 127021]
         );
     }
+
+    #[test]
+    fn read_only_runs_count_wrong_routes_not_replacements() {
+        let tally = Tally {
+            checked: 4,
+            wrong: 1,
+            ..Tally::default()
+        };
+        let vip = Ipv4Addr::new(10, 0, 0, 100);
+        for action in ["quickCheck", "monitor"] {
+            let text = tally
+                .summary(action, vip, Duration::ZERO, false)
+                .to_string();
+            assert!(
+                text.contains("1 wrong") && !text.contains("replaced"),
+                "{text}"
+            );
+        }
+        let text = tally
+            .summary("start", vip, Duration::ZERO, true)
+            .to_string();
+        assert!(text.contains("0 replaced"), "{text}");
+    }
 }
