@@ -46,6 +46,7 @@ common=(
     "-rwxr-xr-x /opt/tgw_generic_rk/actions/quickCheck"
     "-rwxr-xr-x /opt/tgw_generic_rk/actions/recover"
     "-rwxr-xr-x /usr/sbin/tgw_generic_rk"
+    "-rwxr-xr-x /usr/lib/ocf/resource.d/tgw_generic_rk/tgw-vip"
     "-rw-r--r-- /opt/tgw_generic_rk/share/iam-policy.json"
     "-rw-r--r-- /opt/tgw_generic_rk/share/LifeKeeper.defaults.sample"
     "-rw-r--r-- /opt/tgw_generic_rk/share/README.md"
@@ -53,11 +54,16 @@ common=(
     "-rw-r--r-- /usr/share/bash-completion/completions/tgw_generic_rk"
     "-rw-r--r-- /usr/share/fish/vendor_completions.d/tgw_generic_rk.fish"
 )
+# The main page refers to one page per subcommand: they ship too.
+for sub in restore remove quickCheck recover status plan doctor ocf; do
+    common+=("-rw-r--r-- /usr/share/man/man1/tgw_generic_rk-$sub.1.gz")
+done
 # zsh looks in different places on Debian and on RHEL/SLES.
 for entry in "${common[@]}" "-rw-r--r-- /usr/share/zsh/vendor-completions/_tgw_generic_rk"; do
     check "deb has $entry" grep -qxF -- "$entry" "$scratch/deb.list"
 done
-for entry in "${common[@]}" "-rw-r--r-- /usr/share/zsh/site-functions/_tgw_generic_rk"; do
+for entry in "${common[@]}" "-rw-r--r-- /usr/share/zsh/site-functions/_tgw_generic_rk" \
+    "-rw-r--r-- /usr/share/licenses/tgw_generic_rk/LICENSE"; do
     check "rpm has $entry" grep -qxF -- "$entry" "$scratch/rpm.list"
 done
 # The real /etc/default/LifeKeeper belongs to the operator.
@@ -79,6 +85,10 @@ rpm_glibc=$(rpm -qpR "$rpm" | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -n1)
 check "rpm needs glibc <= $glibc_limit (asks for $rpm_glibc)" at_most "${rpm_glibc#GLIBC_}" "$glibc_limit"
 check "deb copyright names Apache-2.0" \
     bash -c "dpkg-deb --fsys-tarfile '$deb' | tar -xOf - ./usr/share/doc/tgw-generic-rk/copyright | grep -q Apache-2.0"
+# The whole license text, not only its name (issue 12).
+license_terms="TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION"
+check "deb copyright carries the Apache-2.0 text" \
+    bash -c "dpkg-deb --fsys-tarfile '$deb' | tar -xOf - ./usr/share/doc/tgw-generic-rk/copyright | grep -qF '$license_terms'"
 
 echo "--- installed files (dpkg -x; rpm --root)"
 dest="$scratch/root"
@@ -90,6 +100,7 @@ share="$dest/opt/tgw_generic_rk/share"
 # root has no glibc); both packages must carry the very same program.
 check "rpm verifies its digests" rpm -K --nosignature --quiet "$rpm"
 rpm --root "$scratch/rpmroot" --nodeps --noscripts --quiet -i "$rpm" 2>/dev/null
+check "rpm ships the Apache-2.0 text" cmp -s "$root/LICENSE" "$scratch/rpmroot/usr/share/licenses/tgw_generic_rk/LICENSE"
 check "RPM and DEB install the same binary" cmp -s "$bin" "$scratch/rpmroot/opt/tgw_generic_rk/bin/tgw_generic_rk"
 
 max_glibc=$(objdump -T "$bin" | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -n1)
@@ -142,6 +153,21 @@ for a in restore quickCheck recover; do
     check "actions/$a calls the binary's $a" \
         grep -qx "exec /opt/tgw_generic_rk/bin/tgw_generic_rk $a \"\$@\"" "$dest/opt/tgw_generic_rk/actions/$a"
 done
+
+# Pacemaker's agent (ocf:tgw_generic_rk:tgw-vip): a two-line wrapper, and
+# meta-data valid against the DTD ocf-tester validates with.
+agent="$dest/usr/lib/ocf/resource.d/tgw_generic_rk/tgw-vip"
+check "the OCF agent execs the binary's ocf door" \
+    grep -qx "exec /opt/tgw_generic_rk/bin/tgw_generic_rk ocf \"\$@\"" "$agent"
+dtd=/usr/share/resource-agents/ra-api-1.dtd
+if [[ -r $dtd ]] && command -v xmllint >/dev/null; then
+    cp "$dtd" "$scratch/ra-api-1.dtd"
+    in_ns "$agent" meta-data >"$scratch/meta-data.xml" || true
+    check "the OCF agent's meta-data is valid against ra-api-1.dtd" \
+        xmllint --noout --valid "$scratch/meta-data.xml"
+else
+    fail "meta-data not validated: needs $dtd and xmllint (apt-get install resource-agents libxml2-utils)"
+fi
 
 echo "--- $((checks - failures)) of $checks checks passed"
 [[ $failures -eq 0 ]]

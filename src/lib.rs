@@ -1,26 +1,18 @@
 //! tgw_generic_rk: keeps a LifeKeeper virtual IP reachable across VPCs,
 //! Transit Gateways and regions on AWS.
 //!
-//! Functional core, imperative shell: [`discovery`] gathers a plain
-//! [`topology::Topology`] through the narrow [`ec2::Ec2`] trait, the pure
-//! [`planner`] decides every route, the [`executor`] applies the plan, and
-//! [`run`] wires them to LifeKeeper's invocation and log.
+//! One engine, several front doors (README, "How the code is organised").
+//! The [`engine`] gathers a plain topology through its narrow
+//! [`engine::ec2::Ec2`] trait (implemented over the SDK in [`aws`]), plans
+//! every route purely and applies the plan; the [`session`] is what every
+//! command does first; each of the [`doors`] adapts one caller to it and
+//! words the engine's typed facts through [`log`] and [`report`].
 
-pub mod catalog;
-pub mod deadline;
-pub mod discovery;
-pub mod ec2;
-pub mod executor;
-pub mod generate;
-pub mod imds;
-pub mod interfaces;
-pub mod invocation;
-pub mod lifekeeper;
-pub mod logging;
-pub mod operator;
-pub mod planner;
-pub mod redact;
+pub mod aws;
+pub mod cli;
+pub mod doors;
+pub mod engine;
+pub mod log;
 pub mod report;
-pub mod run;
+pub mod session;
 pub mod settings;
-pub mod topology;

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::catalog::Message;
+use crate::log::catalog::Message;
 
 pub const DEFAULT_PATH: &str = "/etc/default/LifeKeeper";
 

@@ -8,8 +8,8 @@ use aws_sdk_ec2::types::{
     Filter, NetworkInterfaceAttribute, RouteOrigin, RouteState,
     TransitGatewayAttachmentResourceType, TransitGatewayRouteState, TransitGatewayRouteType,
 };
-use common::{block_on, client, code, code_and_message};
-use ec2_emulator::{Emulator, MeshSpec, REFERENCE_VIP, TgwRouteTable, Topology, TransitGateway};
+use common::{block_on, client, code, code_and_message, reference, vip};
+use ec2_emulator::{Emulator, MeshSpec, TgwRouteTable, Topology, TransitGateway};
 
 const EAST: &str = "us-east-1";
 const WEST: &str = "us-west-2";
@@ -20,19 +20,11 @@ const WEST_TGW: &str = "tgw-02000000000000001";
 const EAST_TGW_RTB: &str = "tgw-rtb-01000000000000001";
 const PEERING: &str = "tgw-attach-0c000000000000012";
 
-fn vip() -> String {
-    format!("{REFERENCE_VIP}/32")
-}
-
 fn filter(name: &str, values: &[&str]) -> Filter {
     values
         .iter()
         .fold(Filter::builder().name(name), |b, v| b.values(*v))
         .build()
-}
-
-fn reference() -> Emulator {
-    Emulator::start(Topology::two_region()).unwrap()
 }
 
 fn table_ids(emulator: &Emulator, region: &str, filters: Vec<Filter>) -> Vec<String> {

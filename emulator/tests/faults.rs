@@ -9,15 +9,11 @@ use std::time::{Duration, Instant};
 use aws_sdk_ec2::config::retry::RetryConfig;
 use aws_sdk_ec2::config::timeout::TimeoutConfig;
 use aws_sdk_ec2::error::SdkError;
-use common::{block_on, client, code, code_and_message, config, ec2_raw, raw};
-use ec2_emulator::{Emulator, Outage, Topology};
+use common::{block_on, client, code, code_and_message, config, ec2_raw, raw, reference};
+use ec2_emulator::{Emulator, Outage};
 
 const EAST: &str = "us-east-1";
 const WEST: &str = "us-west-2";
-
-fn reference() -> Emulator {
-    Emulator::start(Topology::two_region()).unwrap()
-}
 
 fn describe(emulator: &Emulator, region: &str) -> Result<(), String> {
     let result = block_on(client(emulator, region).describe_route_tables().send());

@@ -10,15 +10,11 @@ use std::time::Duration;
 use aws_config::imds;
 use aws_config::provider_config::ProviderConfig;
 use aws_sdk_ec2::config::ProvideCredentials;
-use common::{RawResponse, block_on, raw, raw_within};
-use ec2_emulator::{Emulator, ImdsFault, Topology};
+use common::{RawResponse, block_on, raw, raw_within, reference};
+use ec2_emulator::{Emulator, ImdsFault};
 
 const TTL: &str = "x-aws-ec2-metadata-token-ttl-seconds";
 const TOKEN: &str = "x-aws-ec2-metadata-token";
-
-fn reference() -> Emulator {
-    Emulator::start(Topology::two_region()).unwrap()
-}
 
 fn addr(emulator: &Emulator, node: &str) -> SocketAddr {
     emulator.imds_addr(node).unwrap()

@@ -6,14 +6,9 @@ mod common;
 
 use aws_smithy_http_client::Connector;
 use aws_smithy_http_client::proxy::ProxyConfig;
-use common::{authorization, block_on, client, config, raw};
-use ec2_emulator::{Emulator, Topology};
+use common::{authorization, block_on, client, config, raw, reference};
 
 const EAST: &str = "us-east-1";
-
-fn reference() -> Emulator {
-    Emulator::start(Topology::two_region()).unwrap()
-}
 
 #[test]
 fn sdk_traffic_through_the_proxy_reaches_ec2() {

@@ -4,7 +4,7 @@
 mod common;
 
 use aws_sdk_ec2::types::{TransitGatewayAttachmentResourceType, TransitGatewayRouteState};
-use common::{block_on, client, code, code_and_message};
+use common::{block_on, client, code, code_and_message, reference, vip};
 use ec2_emulator::{Emulator, REFERENCE_VIP, RouteState, Topology, TransitGateway, VpcAttachment};
 
 const EAST: &str = "us-east-1";
@@ -21,14 +21,6 @@ const WEST_TGW_RTB: &str = "tgw-rtb-02000000000000001";
 const NODE1_ATTACHMENT: &str = "tgw-attach-01000000000000001";
 const NODE2_ATTACHMENT: &str = "tgw-attach-02000000000000002";
 const PEERING: &str = "tgw-attach-0c000000000000012";
-
-fn vip() -> String {
-    format!("{REFERENCE_VIP}/32")
-}
-
-fn reference() -> Emulator {
-    Emulator::start(Topology::two_region()).unwrap()
-}
 
 fn replace_route(
     emulator: &Emulator,

@@ -4,8 +4,8 @@
 mod common;
 
 use aws_sdk_ec2::types::{Filter, TransitGatewayAttachmentState, TransitGatewayRouteTableState};
-use common::{block_on, client, code};
-use ec2_emulator::{Emulator, REFERENCE_VIP, Topology, oracle};
+use common::{block_on, client, code, reference, vip};
+use ec2_emulator::{Emulator, Topology, oracle};
 
 const EAST: &str = "us-east-1";
 const WEST: &str = "us-west-2";
@@ -14,14 +14,6 @@ const EAST_TGW: &str = "tgw-01000000000000001";
 const EAST_TGW_RTB: &str = "tgw-rtb-01000000000000001";
 const NODE1_ATTACHMENT: &str = "tgw-attach-01000000000000001";
 const PEERING: &str = "tgw-attach-0c000000000000012";
-
-fn vip() -> String {
-    format!("{REFERENCE_VIP}/32")
-}
-
-fn reference() -> Emulator {
-    Emulator::start(Topology::two_region()).unwrap()
-}
 
 fn states(values: &[&str]) -> Filter {
     values

@@ -1,36 +1,15 @@
 //! Every run ends within its documented bound (README "Time bounds"), and a
 //! run that is killed says what it had done.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use ec2_emulator::Outage;
-use tgw_generic_rk::deadline::RunBound;
-use tgw_generic_rk::settings::Settings;
 
-use crate::util::{Cluster, finish};
+use crate::util::{Cluster, MARGIN, bound, finish};
 
 const EAST: &str = "us-east-1";
 const WEST: &str = "us-west-2";
-/// Slack for a noisy 2-core machine on top of a documented bound.
-pub const MARGIN: Duration = Duration::from_secs(3);
-
 const FAST: &str = "AWSCLI_CONNECT_TIMEOUT=1\nAWSCLI_READ_TIMEOUT=1\nLK_CURL_TIMEOUT=1\n";
-
-/// The bound the README documents for these parameters, from the same formula.
-pub fn bound(defaults: &str) -> RunBound {
-    let file: HashMap<String, String> = defaults
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    RunBound::of(&Settings::resolve(
-        "test".into(),
-        &file,
-        &HashMap::new(),
-        Vec::new(),
-    ))
-}
 
 #[test]
 fn a_remote_region_that_hangs_writes_is_skipped_within_the_bound() {

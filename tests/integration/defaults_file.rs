@@ -2,53 +2,9 @@
 //! that cannot be read, a quote left open, absurd values. None of them may
 //! hang a run, eat the host's memory, or cost more than a warning.
 
-use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::util::{Cluster, ID, Run, TAG};
-
-/// A run that must finish within `limit`: a regression here used to loop
-/// forever growing memory, so the child also gets an address-space cap and
-/// is killed at the limit rather than left to exhaust a shared machine.
-fn run_within(mut cmd: Command, limit: Duration) -> Option<Run> {
-    const ADDRESS_SPACE: libc::rlim_t = 1 << 30;
-    // SAFETY: only async-signal-safe setrlimit runs between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            let cap = libc::rlimit {
-                rlim_cur: ADDRESS_SPACE,
-                rlim_max: ADDRESS_SPACE,
-            };
-            if libc::setrlimit(libc::RLIMIT_AS, &cap) == 0 {
-                Ok(())
-            } else {
-                Err(std::io::Error::last_os_error())
-            }
-        });
-    }
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Some(Run::from(child.wait_with_output().unwrap()))
-}
-
-fn lifekeeper_command(c: &Cluster, node: &str, action: &str) -> Command {
-    let mut cmd = c.command(&c.script(action), node);
-    cmd.args(["-t", TAG, "-i", ID]);
-    cmd
-}
+use crate::util::{Cluster, run_within};
 
 #[test]
 fn a_defaults_path_that_is_a_directory_costs_one_warning_and_no_time() {
@@ -60,7 +16,7 @@ fn a_defaults_path_that_is_a_directory_costs_one_warning_and_no_time() {
     // node2 is active in the reference topology, so its quickCheck passes.
     for action in ["remove", "quickCheck"] {
         let run = run_within(
-            lifekeeper_command(&c, "node2", action),
+            c.lifekeeper_command("node2", action),
             Duration::from_secs(20),
         )
         .unwrap_or_else(|| panic!("{action} did not finish"));

@@ -192,8 +192,8 @@ fn a_remote_region_that_hangs_is_skipped_in_bounded_time() {
     assert!(run.has(127033) && run.has(127102), "{}", run.stderr);
     // Documented (README "Time bounds"): a silent remote region holds the
     // run up by at most one call budget, connect + 2 × read = 3 s here.
-    let silence = crate::bounds::bound(defaults).remote;
-    assert!(took < silence + crate::bounds::MARGIN, "took {took:?}");
+    let silence = crate::util::bound(defaults).remote;
+    assert!(took < silence + crate::util::MARGIN, "took {took:?}");
     // Everything in the surviving region converged.
     let wrong = c.mismatches("node1");
     assert!(

@@ -177,3 +177,17 @@ fn credentials_come_from_the_instance_role_when_nothing_else_is_set() {
     c.lifekeeper("node1", "restore").assert_code(0);
     c.assert_converged("node1");
 }
+
+#[test]
+fn an_unusable_proxy_has_its_own_warning_and_the_run_connects_directly() {
+    let c = Cluster::two_region();
+    // Issue 12: this once reused 127104, which means a defaults-file line
+    // was ignored; the line was fine, the proxy URL was not.
+    c.set_defaults("HTTP_PROXY=http://[::1\n");
+    let run = c.lifekeeper("node1", "restore");
+    run.assert_code(0);
+    assert_eq!(run.lines(127108).len(), 1, "{}", run.stderr);
+    assert!(!run.has(127104), "{}", run.stderr);
+    assert_eq!(c.emu.proxied_requests(), 0);
+    c.assert_converged("node1");
+}

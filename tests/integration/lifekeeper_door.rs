@@ -7,7 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use tgw_generic_rk::lifekeeper::INS_LIST_TIMEOUT;
+use tgw_generic_rk::session::info_field::INS_LIST_TIMEOUT;
 
 use crate::util::{BIN, Cluster, ID, Run, TAG};
 

@@ -3,6 +3,7 @@
 
 mod util;
 
+mod architecture;
 mod bounds;
 mod defaults_file;
 mod ec2_calls;
@@ -11,6 +12,8 @@ mod invocation;
 mod lifekeeper_door;
 mod lookups;
 mod operator;
+mod pacemaker;
+mod pacemaker_real;
 mod secrets;
 mod states;
 mod switchover;

@@ -9,12 +9,17 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use ec2_emulator::{Emulator, REFERENCE_VIP, Topology};
+use tgw_generic_rk::session::RunBound;
+use tgw_generic_rk::settings::Settings;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_tgw_generic_rk");
 pub const TAG: &str = "vip-10.0.0.100";
@@ -194,13 +199,14 @@ impl Cluster {
     /// Runs `action` on `node` exactly as LifeKeeper would: the copy named
     /// after the tag, `-t TAG -i ID`, no other argument.
     pub fn lifekeeper(&self, node: &str, action: &str) -> Run {
-        let script = self.script(action);
-        let out = self
-            .command(&script, node)
-            .args(["-t", TAG, "-i", ID])
-            .output()
-            .unwrap();
-        Run::from(out)
+        Run::from(self.lifekeeper_command(node, action).output().unwrap())
+    }
+
+    /// The command [`Cluster::lifekeeper`] runs, to run it another way.
+    pub fn lifekeeper_command(&self, node: &str, action: &str) -> Command {
+        let mut cmd = self.command(&self.script(action), node);
+        cmd.args(["-t", TAG, "-i", ID]);
+        cmd
     }
 
     /// Runs the binary by hand with `args` (a subcommand first).
@@ -257,9 +263,7 @@ impl Cluster {
     /// Starts `action` on `node` as LifeKeeper would, without waiting: the
     /// test can signal it, then collect it with [`finish`].
     pub fn spawn_lifekeeper(&self, node: &str, action: &str) -> std::process::Child {
-        let script = self.script(action);
-        self.command(&script, node)
-            .args(["-t", TAG, "-i", ID])
+        self.lifekeeper_command(node, action)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -270,4 +274,59 @@ impl Cluster {
 /// Waits for a spawned run and collects its output.
 pub fn finish(child: std::process::Child) -> Run {
     Run::from(child.wait_with_output().unwrap())
+}
+
+// ---- Time bounds ----
+/// Slack for a noisy 2-core machine on top of a documented bound.
+pub const MARGIN: Duration = Duration::from_secs(3);
+
+/// The bound the README documents for these parameters, from the same formula.
+pub fn bound(defaults: &str) -> RunBound {
+    let file: HashMap<String, String> = defaults
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    RunBound::of(&Settings::resolve(
+        "test".into(),
+        &file,
+        &HashMap::new(),
+        Vec::new(),
+    ))
+}
+
+/// A run that must finish within `limit`: a regression here used to loop
+/// forever growing memory, so the child also gets an address-space cap and
+/// is killed at the limit rather than left to exhaust a shared machine.
+pub fn run_within(mut cmd: Command, limit: Duration) -> Option<Run> {
+    const ADDRESS_SPACE: libc::rlim_t = 1 << 30;
+    // SAFETY: only async-signal-safe setrlimit runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let cap = libc::rlimit {
+                rlim_cur: ADDRESS_SPACE,
+                rlim_max: ADDRESS_SPACE,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &cap) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some(Run::from(child.wait_with_output().unwrap()))
 }

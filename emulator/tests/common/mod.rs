@@ -12,7 +12,17 @@ use std::time::Duration;
 use aws_sdk_ec2::config::retry::RetryConfig;
 use aws_sdk_ec2::config::timeout::TimeoutConfig;
 use aws_sdk_ec2::config::{BehaviorVersion, Builder, Credentials, Region};
-use ec2_emulator::Emulator;
+use ec2_emulator::{Emulator, REFERENCE_VIP, Topology};
+
+/// An emulator serving the reference two-region topology.
+pub fn reference() -> Emulator {
+    Emulator::start(Topology::two_region()).unwrap()
+}
+
+/// The reference VIP as a route destination.
+pub fn vip() -> String {
+    format!("{REFERENCE_VIP}/32")
+}
 
 pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
