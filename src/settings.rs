@@ -48,6 +48,10 @@ pub struct Settings {
     pub http_proxy: Option<Setting<String>>,
     pub https_proxy: Option<Setting<String>>,
     pub no_proxy: Option<Setting<String>>,
+    /// A PEM bundle of extra certificate authorities for EC2 endpoints
+    /// (`AWS_CA_BUNDLE`): LifeKeeper runs scripts with a scrubbed
+    /// environment, so the defaults file must be able to name it too.
+    pub ca_bundle: Option<Setting<String>>,
     /// Syslog facility name, from `LKSYSLOGSELECTOR`.
     pub syslog_facility: Setting<String>,
     /// Most EC2 calls in flight at once (`TGW_RK_CONCURRENCY`; 1 = sequential).
@@ -106,6 +110,9 @@ impl Settings {
         let http_proxy = lookup.either("HTTP_PROXY", "http_proxy");
         let https_proxy = lookup.either("HTTPS_PROXY", "https_proxy");
         let no_proxy = lookup.either("NO_PROXY", "no_proxy");
+        let ca_bundle = lookup
+            .string("AWS_CA_BUNDLE")
+            .filter(|s| !s.value.trim().is_empty());
         let syslog_facility = lookup.string("LKSYSLOGSELECTOR").map_or(
             Setting {
                 value: "local6".into(),
@@ -125,6 +132,7 @@ impl Settings {
             http_proxy,
             https_proxy,
             no_proxy,
+            ca_bundle,
             syslog_facility,
             concurrency,
             warnings,

@@ -161,6 +161,35 @@ fn an_unusable_ca_bundle_is_named_and_nothing_is_sent() {
     c.lifekeeper("node1", "quickCheck").assert_code(0);
 }
 
+/// LifeKeeper runs its scripts with a scrubbed environment: the bundle must
+/// work when only `/etc/default/LifeKeeper` names it.
+#[test]
+fn a_ca_bundle_named_in_the_defaults_file_is_trusted_without_the_environment() {
+    let mut c = Cluster::https();
+    c.env.remove("AWS_CA_BUNDLE");
+    let bundle = c.emu.ca_bundle_path().display().to_string();
+    c.set_defaults(&format!("AWS_CA_BUNDLE={bundle}\n"));
+    c.lifekeeper("node1", "restore").assert_code(0);
+    c.assert_converged("node1");
+    assert_eq!(c.emu.tls_failures(), 0);
+
+    let run = c.cli("node1", &["doctor", "--ip", "10.0.0.100", "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let tls = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "tls")
+        .cloned()
+        .unwrap();
+    assert_eq!(tls["status"], "PASS", "{tls:#}");
+    let origin = format!("AWS_CA_BUNDLE in {}", c.defaults_path().display());
+    assert!(
+        tls["summary"].as_str().unwrap().contains(&origin),
+        "{tls:#}"
+    );
+}
+
 #[test]
 fn doctor_says_which_trust_is_used_and_whether_the_certificate_verifies() {
     let mut c = Cluster::https();

@@ -15,6 +15,8 @@ use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use thiserror::Error;
 
+use crate::settings::{Setting, Settings, Source};
+
 pub const CA_BUNDLE_VAR: &str = "AWS_CA_BUNDLE";
 
 /// A bundle larger than this is not a CA bundle (the system's whole store
@@ -79,18 +81,26 @@ impl Trust {
     }
 }
 
-/// The trust for this run: `AWS_CA_BUNDLE` wins over the profile's
+/// The trust for this run: `AWS_CA_BUNDLE` (from the defaults file, else
+/// the environment, like every parameter) wins over the profile's
 /// `ca_bundle`, as in the AWS CLI; neither means the system store alone.
-pub async fn configured_trust() -> Result<Trust, CaBundleError> {
-    let from_env = std::env::var_os(CA_BUNDLE_VAR).filter(|v| !v.is_empty());
-    let (path, origin) = match from_env {
-        Some(path) => (PathBuf::from(path), CA_BUNDLE_VAR.to_string()),
+pub async fn configured_trust(settings: &Settings) -> Result<Trust, CaBundleError> {
+    let (path, origin) = match &settings.ca_bundle {
+        Some(s) => (PathBuf::from(&s.value), origin_of(s, settings)),
         None => match profile_ca_bundle().await {
             Some(found) => found,
             None => return Ok(Trust::System),
         },
     };
     load(&path, &origin).map(Trust::WithBundle)
+}
+
+/// "AWS_CA_BUNDLE" from the environment; "AWS_CA_BUNDLE in FILE" from the defaults file.
+fn origin_of(setting: &Setting<String>, settings: &Settings) -> String {
+    match setting.source {
+        Source::DefaultsFile => format!("{CA_BUNDLE_VAR} in {}", settings.path.display()),
+        Source::Environment | Source::BuiltIn => CA_BUNDLE_VAR.to_string(),
+    }
 }
 
 /// The selected profile's `ca_bundle`, if the shared config files have one.

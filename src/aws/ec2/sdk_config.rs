@@ -146,7 +146,7 @@ pub async fn connect(settings: &Settings, region: &str) -> (SdkEc2, Option<Strin
         Some(p) => (Some(p.config), Some(p.route)),
         None => (None, None),
     };
-    let transport = match configured_trust().await {
+    let transport = match configured_trust(settings).await {
         Ok(trust) => Ec2Transport::new(ec2_http_client(config, &trust), route),
         Err(unusable) => Ec2Transport::refusing(direct_http_client(), unusable),
     };

@@ -95,6 +95,14 @@ pub const PARAMETERS: &[Parameter] = &[
         longdesc: "Comma-separated hosts or domains reached directly; when unset, NO_PROXY or no_proxy from the cluster's environment.",
     },
     Parameter {
+        name: "ca_bundle",
+        lifekeeper: Some("AWS_CA_BUNDLE"),
+        kind: "string",
+        default: None,
+        shortdesc: "Extra certificate authorities for the EC2 endpoints",
+        longdesc: "Path of a PEM file of certificate authorities trusted for the EC2 endpoints in addition to the system's trust store (a TLS-inspecting proxy's CA); when unset, AWS_CA_BUNDLE from the cluster's environment or the AWS profile's ca_bundle. A file that cannot be read or holds a certificate that does not parse makes start fail, naming the file.",
+    },
+    Parameter {
         name: "syslog_facility",
         lifekeeper: Some("LKSYSLOGSELECTOR"),
         kind: "string",
@@ -253,6 +261,7 @@ mod tests {
             "HTTP_PROXY",
             "HTTPS_PROXY",
             "NO_PROXY",
+            "AWS_CA_BUNDLE",
             "LKSYSLOGSELECTOR",
         ] {
             assert!(keys.contains(&key), "no parameter for {key}");

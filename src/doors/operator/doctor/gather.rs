@@ -55,7 +55,7 @@ pub async fn facts<'s>(
         interface,
         credentials: None,
         tls: TlsFacts {
-            trust: configured_trust().await,
+            trust: configured_trust(settings).await,
             endpoint_override: endpoint_override(),
         },
         ec2: None,
