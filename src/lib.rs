@@ -16,3 +16,5 @@ pub mod log;
 pub mod report;
 pub mod session;
 pub mod settings;
+#[cfg(test)]
+mod test_support;

@@ -248,12 +248,7 @@ mod tests {
     use std::io::Write;
     use std::path::Path;
 
-    fn map(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::test_support::map;
 
     #[test]
     fn the_file_wins_and_the_environment_fills_the_gaps() {

@@ -236,12 +236,7 @@ fn dollar(
 mod tests {
     use super::*;
 
-    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::test_support::map as env;
 
     fn parsed(text: &str) -> DefaultsFile {
         parse(text.as_bytes(), &env(&[("SHELLVAR", "from-env")]))

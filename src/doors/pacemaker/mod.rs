@@ -321,12 +321,7 @@ fn unobservable(params: &Params, why: &str) -> Outcome {
 mod tests {
     use super::*;
 
-    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::test_support::map as env;
 
     #[test]
     fn actions_it_does_not_have_are_unimplemented_and_none_is_an_argument_error() {

@@ -226,12 +226,7 @@ pub fn boolean(value: &str) -> Option<bool> {
 mod tests {
     use super::*;
 
-    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::test_support::map as env;
 
     #[test]
     fn ip_is_required_and_strict() {

@@ -67,12 +67,7 @@ pub fn remove(record: &Path) -> std::io::Result<()> {
 mod tests {
     use super::*;
 
-    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::test_support::map as env;
 
     #[test]
     fn the_record_is_named_after_the_instance_under_ha_rsctmp() {
