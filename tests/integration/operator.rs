@@ -3,34 +3,10 @@
 use ec2_emulator::{ImdsFault, REFERENCE_VIP};
 use serde_json::Value;
 
-use crate::util::{Cluster, TAG, vip_cidr};
+use crate::util::{Cluster, TAG, doctor_check as check, json, status_row as row, vip_cidr};
 
 const NODE1_MAIN: &str = "rtb-01000000000000011";
 const WEST_TGW_TABLE: &str = "tgw-rtb-02000000000000001";
-
-fn json(stdout: &str) -> Value {
-    serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}"))
-}
-
-/// The status row of `table`.
-fn row<'v>(doc: &'v Value, table: &str) -> &'v Value {
-    doc["routes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["table_id"] == table)
-        .unwrap_or_else(|| panic!("no row for {table}: {doc:#}"))
-}
-
-/// The doctor check `id`.
-fn check<'v>(doc: &'v Value, id: &str) -> &'v Value {
-    doc["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no check {id}: {doc:#}"))
-}
 
 /// The text of a top-level field of a pretty-printed document, as printed.
 fn raw_field<'t>(doc: &'t str, field: &str) -> &'t str {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use ec2_emulator::{Outage, REFERENCE_VIP};
 
-use crate::util::{BIN, Cluster, Run, vip_cidr};
+use crate::util::{BIN, Cluster, Run};
 
 const EAST: &str = "us-east-1";
 const INSTANCE: &str = "vip-routes";
@@ -96,17 +96,7 @@ fn monitor_fails_for_a_route_seen_pointing_elsewhere() {
     let c = Cluster::two_region();
     let n1 = Node::new(&c, "node1");
     n1.ocf("start", &[]).assert_code(0);
-    let vpc = c.emu.node("node1").unwrap().vpc;
-    let table = c
-        .emu
-        .topology()
-        .route_tables
-        .into_iter()
-        .find(|t| t.vpc == vpc && t.main)
-        .unwrap();
-    c.emu
-        .set_vpc_route_target(&table.id, &vip_cidr(), "eni-0123456789abcdef0")
-        .unwrap();
+    c.sabotage_main_table("node1");
     c.emu.reset_counters();
     let run = n1.ocf("monitor", &[]);
     run.assert_code(1);

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use ec2_emulator::{Outage, REFERENCE_VIP};
 
-use crate::util::{BIN, Cluster, vip_cidr};
+use crate::util::{BIN, Cluster};
 
 /// One cluster at a time: they share corosync's port and Pacemaker's state
 /// directory.
@@ -415,17 +415,7 @@ fn a_real_pacemaker_starts_recovers_tolerates_an_unwell_api_and_stops() {
 
     // A route sabotaged: the recurring monitor fails, Pacemaker recovers
     // (stop, start: restore) and counts one failure.
-    let vpc = c.emu.node("node1").unwrap().vpc;
-    let table = c
-        .emu
-        .topology()
-        .route_tables
-        .into_iter()
-        .find(|t| t.vpc == vpc && t.main)
-        .unwrap();
-    c.emu
-        .set_vpc_route_target(&table.id, &vip_cidr(), "eni-0123456789abcdef0")
-        .unwrap();
+    c.sabotage_main_table("node1");
     let recovered = wait_for(Duration::from_secs(60), || {
         pm.fail_count() == "1" && pm.running() && c.mismatches("node1").is_empty()
     });

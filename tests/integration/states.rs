@@ -6,7 +6,7 @@
 use ec2_emulator::{RouteState, RouteType, TgwRoute, TgwRouteTable, Topology, TransitGateway};
 use serde_json::Value;
 
-use crate::util::{Cluster, vip_cidr};
+use crate::util::{Cluster, doctor_check, json, status_row, vip_cidr};
 
 const EAST: &str = "us-east-1";
 const NODE1_ATTACHMENT: &str = "tgw-attach-01000000000000001";
@@ -228,15 +228,6 @@ fn two_tgws_on_the_local_vpc_use_the_one_the_peering_hangs_off() {
     c.lifekeeper("node1", "quickCheck").assert_code(0);
 }
 
-fn status_row<'d>(doc: &'d Value, table: &str) -> &'d Value {
-    doc["routes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["table_id"] == table)
-        .unwrap_or_else(|| panic!("no row for {table}: {doc:#}"))
-}
-
 #[test]
 fn a_segmented_tgw_is_healthy_in_status_and_doctor() {
     let c = Cluster::start(with_second_east_table("available", Vec::new()));
@@ -256,12 +247,8 @@ fn a_segmented_tgw_is_healthy_in_status_and_doctor() {
     assert!(!human.stdout.contains("MISSING"), "{}", human.stdout);
 
     let doctor = c.cli("node1", &["doctor", "--ip", "10.0.0.100", "--json"]);
-    let doc: Value = serde_json::from_str(&doctor.stdout).unwrap();
-    let checks = doc["checks"].as_array().unwrap();
-    let local_tgw = checks
-        .iter()
-        .find(|c| c["id"] == "routes.local-tgw")
-        .unwrap();
+    let doc = json(&doctor.stdout);
+    let local_tgw = doctor_check(&doc, "routes.local-tgw");
     assert_eq!(local_tgw["status"], "PASS", "{local_tgw:#}");
     assert!(
         !doctor.stdout.contains(&format!(

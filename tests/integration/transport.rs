@@ -3,7 +3,7 @@
 
 use ec2_emulator::{ConnectProxy, ServerCertificate};
 
-use crate::util::Cluster;
+use crate::util::{Cluster, doctor_check, json};
 
 /// The emulator's HTTPS endpoint as the SDK spells it in errors.
 fn https_origin(c: &Cluster) -> String {
@@ -174,14 +174,8 @@ fn a_ca_bundle_named_in_the_defaults_file_is_trusted_without_the_environment() {
     assert_eq!(c.emu.tls_failures(), 0);
 
     let run = c.cli("node1", &["doctor", "--ip", "10.0.0.100", "--json"]);
-    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    let tls = doc["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "tls")
-        .cloned()
-        .unwrap();
+    let doc = json(&run.stdout);
+    let tls = doctor_check(&doc, "tls");
     assert_eq!(tls["status"], "PASS", "{tls:#}");
     let origin = format!("AWS_CA_BUNDLE in {}", c.defaults_path().display());
     assert!(
@@ -194,14 +188,8 @@ fn a_ca_bundle_named_in_the_defaults_file_is_trusted_without_the_environment() {
 fn doctor_says_which_trust_is_used_and_whether_the_certificate_verifies() {
     let mut c = Cluster::https();
     let run = c.cli("node1", &["doctor", "--ip", "10.0.0.100", "--json"]);
-    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    let tls = doc["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "tls")
-        .cloned()
-        .unwrap();
+    let doc = json(&run.stdout);
+    let tls = doctor_check(&doc, "tls");
     assert_eq!(tls["status"], "PASS", "{tls:#}");
     let summary = tls["summary"].as_str().unwrap();
     assert!(summary.contains("AWS_CA_BUNDLE"), "{summary}");
@@ -209,14 +197,8 @@ fn doctor_says_which_trust_is_used_and_whether_the_certificate_verifies() {
     c.env.remove("AWS_CA_BUNDLE");
     let run = c.cli("node1", &["doctor", "--ip", "10.0.0.100", "--json"]);
     run.assert_code(1);
-    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    let tls = doc["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "tls")
-        .cloned()
-        .unwrap();
+    let doc = json(&run.stdout);
+    let tls = doctor_check(&doc, "tls");
     assert_eq!(tls["status"], "FAIL", "{tls:#}");
     assert!(tls["summary"].as_str().unwrap().contains("unknown issuer"));
     assert!(tls["fix"].as_str().unwrap().contains("AWS_CA_BUNDLE"));

@@ -330,3 +330,46 @@ pub fn run_within(mut cmd: Command, limit: Duration) -> Option<Run> {
     }
     Some(Run::from(child.wait_with_output().unwrap()))
 }
+
+/// The document a `--json` command printed.
+pub fn json(stdout: &str) -> serde_json::Value {
+    serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}"))
+}
+
+/// The `status --json` row of `table`.
+pub fn status_row<'v>(doc: &'v serde_json::Value, table: &str) -> &'v serde_json::Value {
+    doc["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["table_id"] == table)
+        .unwrap_or_else(|| panic!("no row for {table}: {doc:#}"))
+}
+
+/// The `doctor --json` check `id`.
+pub fn doctor_check<'v>(doc: &'v serde_json::Value, id: &str) -> &'v serde_json::Value {
+    doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id}: {doc:#}"))
+}
+
+impl Cluster {
+    /// Points the VIP route of `node`'s main VPC table at a stranger's ENI:
+    /// a route a monitor must see pointing the wrong way.
+    pub fn sabotage_main_table(&self, node: &str) {
+        let vpc = self.emu.node(node).unwrap().vpc;
+        let table = self
+            .emu
+            .topology()
+            .route_tables
+            .into_iter()
+            .find(|t| t.vpc == vpc && t.main)
+            .unwrap();
+        self.emu
+            .set_vpc_route_target(&table.id, &vip_cidr(), "eni-0123456789abcdef0")
+            .unwrap();
+    }
+}
