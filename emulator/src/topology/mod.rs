@@ -58,6 +58,9 @@ pub struct Vpc {
     pub id: String,
     pub region: String,
     pub cidr: String,
+    /// Owning account; the topology's `account_id` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
@@ -112,6 +115,9 @@ impl RouteState {
 pub struct TransitGateway {
     pub id: String,
     pub region: String,
+    /// Owning account; the topology's `account_id` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
@@ -211,6 +217,9 @@ pub struct Node {
     /// An ENI that routes a VIP must have this off; a doctor check reads it.
     #[serde(default)]
     pub source_dest_check: bool,
+    /// Owning account; the topology's `account_id` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
 }
 
 impl Node {
@@ -346,6 +355,26 @@ impl Topology {
 
     pub fn node_by_eni(&self, eni: &str) -> Option<&Node> {
         self.nodes.iter().find(|n| n.eni == eni)
+    }
+
+    /// Account owning VPC `id` (and so its route tables); the default
+    /// account for an unknown id, which callers have already resolved.
+    pub fn vpc_owner(&self, id: &str) -> &str {
+        self.vpc(id)
+            .and_then(|v| v.account.as_deref())
+            .unwrap_or(&self.account_id)
+    }
+
+    /// Account owning transit gateway `id` (and so its route tables).
+    pub fn tgw_owner(&self, id: &str) -> &str {
+        self.transit_gateway(id)
+            .and_then(|t| t.account.as_deref())
+            .unwrap_or(&self.account_id)
+    }
+
+    /// Account owning `node`'s instance: what its identity document says.
+    pub fn node_owner<'a>(&'a self, node: &'a Node) -> &'a str {
+        node.account.as_deref().unwrap_or(&self.account_id)
     }
 
     /// Region of the VPC a route table belongs to.
