@@ -1,5 +1,5 @@
 //! Accounts: every object has an owner (the topology's `account_id` unless
-//! it says `account = …`), and every `ownerId` in an answer is the real
+//! it is listed in `owners`), and every `ownerId` in an answer is the real
 //! owner's, read through the real aws-sdk-ec2 and the IMDS identity document.
 
 mod common;
@@ -23,23 +23,13 @@ const PEERING: &str = "tgw-attach-0c000000000000012";
 /// account; everything else keeps the default account.
 fn split_accounts() -> Emulator {
     let mut t = Topology::two_region();
-    let own = |account: &str| Some(account.to_string());
-    for tgw in &mut t.transit_gateways {
-        if tgw.id == EAST_TGW {
-            tgw.account = own(NETWORK);
-        }
-    }
-    for vpc in &mut t.vpcs {
-        match vpc.id.as_str() {
-            NODE1_VPC => vpc.account = own(WORKLOAD),
-            EAST_CLIENT_VPC => vpc.account = own(CLIENTS),
-            _ => {}
-        }
-    }
-    for node in &mut t.nodes {
-        if node.name == "node1" {
-            node.account = own(WORKLOAD);
-        }
+    for (object, account) in [
+        (EAST_TGW, NETWORK),
+        (NODE1_VPC, WORKLOAD),
+        ("node1", WORKLOAD),
+        (EAST_CLIENT_VPC, CLIENTS),
+    ] {
+        t.owners.insert(object.into(), account.into());
     }
     Emulator::start(t).unwrap()
 }

@@ -102,6 +102,7 @@ fn check_spec(spec: &MeshSpec) -> Result<(), EmulatorError> {
 fn empty_mesh(spec: &MeshSpec) -> Topology {
     Topology {
         account_id: super::DEFAULT_ACCOUNT_ID.to_string(),
+        owners: Default::default(),
         iam_role: super::DEFAULT_IAM_ROLE.to_string(),
         regions: MESH_REGIONS[..spec.regions]
             .iter()
@@ -158,7 +159,6 @@ fn add_region(t: &mut Topology, spec: &MeshSpec, region: usize, node2: Slot) {
     t.transit_gateways.push(TransitGateway {
         id: tgw_id(region),
         region: name.clone(),
-        account: None,
         name: None,
     });
     for vpc in 0..spec.vpcs_per_region {
@@ -177,7 +177,6 @@ fn add_vpc(t: &mut Topology, spec: &MeshSpec, s: Slot, node2: Slot) {
         id: vpc_id.clone(),
         region,
         cidr: s.cidr(),
-        account: None,
         name: None,
     });
     let vip_target = if s.global == node2.global {
@@ -289,7 +288,6 @@ fn mesh_node(name: &str, t: &Topology, s: Slot) -> Node {
         subnet: id("subnet", s.region, s.vpc, 1),
         availability_zone: None,
         source_dest_check: false,
-        account: None,
     }
 }
 

@@ -10,6 +10,7 @@ mod builtin;
 mod mesh;
 mod validate;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -50,6 +51,11 @@ pub struct Topology {
     pub peerings: Vec<Peering>,
     #[serde(default)]
     pub nodes: Vec<Node>,
+    /// Owner account of a VPC, transit gateway (by id) or node (by name);
+    /// anything not listed belongs to `account_id`. A map rather than a
+    /// field per object so existing struct literals stay valid.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub owners: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,9 +64,6 @@ pub struct Vpc {
     pub id: String,
     pub region: String,
     pub cidr: String,
-    /// Owning account; the topology's `account_id` when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
@@ -115,9 +118,6 @@ impl RouteState {
 pub struct TransitGateway {
     pub id: String,
     pub region: String,
-    /// Owning account; the topology's `account_id` when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
@@ -217,9 +217,6 @@ pub struct Node {
     /// An ENI that routes a VIP must have this off; a doctor check reads it.
     #[serde(default)]
     pub source_dest_check: bool,
-    /// Owning account; the topology's `account_id` when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account: Option<String>,
 }
 
 impl Node {
@@ -360,21 +357,21 @@ impl Topology {
     /// Account owning VPC `id` (and so its route tables); the default
     /// account for an unknown id, which callers have already resolved.
     pub fn vpc_owner(&self, id: &str) -> &str {
-        self.vpc(id)
-            .and_then(|v| v.account.as_deref())
-            .unwrap_or(&self.account_id)
+        self.owner_of(id)
     }
 
     /// Account owning transit gateway `id` (and so its route tables).
     pub fn tgw_owner(&self, id: &str) -> &str {
-        self.transit_gateway(id)
-            .and_then(|t| t.account.as_deref())
-            .unwrap_or(&self.account_id)
+        self.owner_of(id)
     }
 
     /// Account owning `node`'s instance: what its identity document says.
-    pub fn node_owner<'a>(&'a self, node: &'a Node) -> &'a str {
-        node.account.as_deref().unwrap_or(&self.account_id)
+    pub fn node_owner(&self, node: &Node) -> &str {
+        self.owner_of(&node.name)
+    }
+
+    fn owner_of(&self, key: &str) -> &str {
+        self.owners.get(key).unwrap_or(&self.account_id)
     }
 
     /// Region of the VPC a route table belongs to.
