@@ -174,7 +174,7 @@ fn interface(w: &Topology, node: &Node, device: usize, key: &str) -> Option<Stri
         "interface-id" => node.eni.clone(),
         "local-ipv4s" => node.private_ip.clone(),
         "mac" => node.mac.clone(),
-        "owner-id" => w.account_id.clone(),
+        "owner-id" => w.node_owner(node).to_string(),
         "subnet-id" => node.subnet.clone(),
         "vpc-id" => vpc.id.clone(),
         "vpc-ipv4-cidr-block" | "vpc-ipv4-cidr-blocks" => vpc.cidr.clone(),
@@ -187,7 +187,7 @@ fn iam_info(w: &Topology, node: &Node) -> String {
         "{{\n  \"Code\" : \"Success\",\n  \"LastUpdated\" : \"2026-01-01T00:00:00Z\",\n  \
          \"InstanceProfileArn\" : \"arn:aws:iam::{}:instance-profile/{}\",\n  \
          \"InstanceProfileId\" : \"AIPAEMULATOR{}\"\n}}",
-        w.account_id,
+        w.node_owner(node),
         w.iam_role,
         key_suffix(node)
     )
@@ -221,7 +221,7 @@ fn identity_document(w: &Topology, node: &Node) -> String {
          \"availabilityZone\" : \"{}\",\n  \"imageId\" : \"ami-0e000000000000001\",\n  \
          \"instanceId\" : \"{}\",\n  \"instanceType\" : \"t3.medium\",\n  \
          \"privateIp\" : \"{}\",\n  \"region\" : \"{}\",\n  \"version\" : \"2017-09-30\"\n}}",
-        w.account_id,
+        w.node_owner(node),
         node.availability_zone(),
         node.instance_id,
         node.private_ip,

@@ -27,8 +27,9 @@ enum Command {
 
 #[derive(clap::Args)]
 struct Serve {
-    /// A topology file (TOML), or a built-in one: two-region, single-region.
-    #[arg(long, value_name = "FILE|two-region|single-region")]
+    /// A topology file (TOML), or a built-in one: two-region, single-region,
+    /// landing-zone.
+    #[arg(long, value_name = "FILE|two-region|single-region|landing-zone")]
     topology: String,
     /// Delay added to every EC2 request of REGION (repeatable).
     #[arg(long, value_name = "REGION=MS", value_parser = parse_latency)]
@@ -59,6 +60,7 @@ fn load_topology(value: &str) -> Result<Topology, String> {
     match value {
         "two-region" => Ok(Topology::two_region()),
         "single-region" => Ok(Topology::single_region()),
+        "landing-zone" => Ok(Topology::landing_zone()),
         path => Topology::load(Path::new(path)).map_err(|e| e.to_string()),
     }
 }

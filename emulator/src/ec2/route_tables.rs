@@ -97,7 +97,7 @@ fn field(w: &Topology, t: &RouteTable, name: &str) -> Vec<String> {
     match name {
         "vpc-id" => vec![t.vpc.clone()],
         "route-table-id" => vec![t.id.clone()],
-        "owner-id" => vec![w.account_id.clone()],
+        "owner-id" => vec![w.vpc_owner(&t.vpc).to_string()],
         "association.main" => associations(t).iter().map(|a| a.main.to_string()).collect(),
         "association.subnet-id" => t.subnets.clone(),
         "association.route-table-association-id" => {
@@ -138,7 +138,7 @@ fn write_table(x: &mut Xml, w: &Topology, t: &RouteTable) {
     x.list::<String>("propagatingVgwSet", &[], |_, _| {});
     x.list("routeSet", &t.routes, |x, r| write_route(x, w, r));
     x.name_tag(t.name.as_deref());
-    x.text("vpcId", &t.vpc).text("ownerId", &w.account_id);
+    x.text("vpcId", &t.vpc).text("ownerId", w.vpc_owner(&t.vpc));
 }
 
 /// Writes the target under the element the SDK maps it to; an ENI owned by
@@ -151,7 +151,7 @@ fn write_route(x: &mut Xml, w: &Topology, r: &VpcRoute) {
             x.text("networkInterfaceId", target);
             if let Some(node) = w.node_by_eni(target) {
                 x.text("instanceId", &node.instance_id)
-                    .text("instanceOwnerId", &w.account_id);
+                    .text("instanceOwnerId", w.node_owner(node));
             }
         }
         Some("tgw") => {

@@ -113,20 +113,21 @@ impl Describable for TransitGateway {
         match filter {
             "transit-gateway-id" => vec![self.id.clone()],
             "state" => vec!["available".into()],
-            "owner-id" => vec![w.account_id.clone()],
+            "owner-id" => vec![w.tgw_owner(&self.id).to_string()],
             other => name_tag_values(other, self.name.as_deref()),
         }
     }
 
     fn write(&self, x: &mut Xml, w: &Topology) {
+        let owner = w.tgw_owner(&self.id);
         let arn = format!(
             "arn:aws:ec2:{}:{}:transit-gateway/{}",
-            self.region, w.account_id, self.id
+            self.region, owner, self.id
         );
         x.text("transitGatewayId", &self.id)
             .text("transitGatewayArn", &arn)
             .text("state", "available")
-            .text("ownerId", &w.account_id)
+            .text("ownerId", owner)
             .text("description", self.name.as_deref().unwrap_or_default())
             .text("creationTime", CREATION_TIME)
             .name_tag(self.name.as_deref());
@@ -152,7 +153,7 @@ impl Describable for VpcAttachment {
         x.text("transitGatewayAttachmentId", &self.id)
             .text("transitGatewayId", &self.tgw)
             .text("vpcId", &self.vpc)
-            .text("vpcOwnerId", &w.account_id)
+            .text("vpcOwnerId", w.vpc_owner(&self.vpc))
             .text("state", &self.state)
             .text("creationTime", CREATION_TIME)
             .name_tag(self.name.as_deref());
@@ -193,7 +194,7 @@ impl Describable for Peering {
 
 fn write_tgw_info(x: &mut Xml, w: &Topology, tgw: &str) {
     x.text("transitGatewayId", tgw)
-        .text("ownerId", &w.account_id)
+        .text("ownerId", w.tgw_owner(tgw))
         .text("region", regional::tgw_region(w, tgw).unwrap_or_default());
 }
 

@@ -58,7 +58,7 @@ fn vpc_field(w: &Topology, v: &Vpc, name: &str) -> Vec<String> {
         "cidr" | "cidr-block-association.cidr-block" => vec![v.cidr.clone()],
         "state" => vec!["available".into()],
         "is-default" => vec!["false".into()],
-        "owner-id" => vec![w.account_id.clone()],
+        "owner-id" => vec![w.vpc_owner(&v.id).to_string()],
         other => name_tag_values(other, v.name.as_deref()),
     }
 }
@@ -66,7 +66,7 @@ fn vpc_field(w: &Topology, v: &Vpc, name: &str) -> Vec<String> {
 fn write_vpc(x: &mut Xml, w: &Topology, v: &Vpc) {
     let suffix = v.id.trim_start_matches("vpc-");
     x.text("vpcId", &v.id)
-        .text("ownerId", &w.account_id)
+        .text("ownerId", w.vpc_owner(&v.id))
         .text("state", "available")
         .text("cidrBlock", &v.cidr)
         .list("cidrBlockAssociationSet", &[&v.cidr], |x, cidr| {

@@ -13,6 +13,7 @@ pub const REFERENCE_OTHER_VIP: &str = "10.0.0.200";
 
 const TWO_REGION: &str = include_str!("../../topologies/two-region.toml");
 const SINGLE_REGION: &str = include_str!("../../topologies/single-region.toml");
+const LANDING_ZONE: &str = include_str!("../../topologies/landing-zone.toml");
 
 impl Topology {
     /// node1 in us-east-1, node2 in us-west-2, a client VPC on each side,
@@ -24,6 +25,13 @@ impl Topology {
     /// node1 and node2 in two VPCs of us-east-1 on one TGW, plus clients.
     pub fn single_region() -> Topology {
         embedded(SINGLE_REGION)
+    }
+
+    /// The two-region estate spread over accounts: a network account per
+    /// region owning its TGW, a workload account per node, a client
+    /// account per region (see `topologies/landing-zone.toml`).
+    pub fn landing_zone() -> Topology {
+        embedded(LANDING_ZONE)
     }
 }
 
@@ -41,7 +49,7 @@ mod tests {
 
     #[test]
     fn embedded_topologies_parse_and_validate() {
-        for text in [TWO_REGION, SINGLE_REGION] {
+        for text in [TWO_REGION, SINGLE_REGION, LANDING_ZONE] {
             let topology = Topology::from_toml_str(text).unwrap();
             topology.validate().unwrap();
         }
@@ -113,5 +121,25 @@ mod tests {
             route.attachment.as_deref(),
             Some("tgw-attach-02000000000000002")
         );
+    }
+
+    #[test]
+    fn landing_zone_is_the_two_region_estate_over_six_accounts() {
+        let lz = Topology::landing_zone();
+        let vip = format!("{REFERENCE_VIP}/32");
+        assert!(crate::oracle::mismatches(&lz, "node2", &vip).is_empty());
+        assert!(!crate::oracle::mismatches(&lz, "node1", &vip).is_empty());
+        let mut flattened = lz.clone();
+        flattened.owners.clear();
+        assert_eq!(flattened, Topology::two_region());
+        let owners: std::collections::BTreeSet<&str> = lz
+            .vpcs
+            .iter()
+            .map(|v| lz.vpc_owner(&v.id))
+            .chain(lz.transit_gateways.iter().map(|t| lz.tgw_owner(&t.id)))
+            .collect();
+        assert_eq!(owners.len(), 6);
+        assert_eq!(lz.tgw_owner("tgw-01000000000000001"), "222200000001");
+        assert_eq!(lz.node_owner(lz.node("node1").unwrap()), "333300000001");
     }
 }

@@ -102,6 +102,7 @@ fn check_spec(spec: &MeshSpec) -> Result<(), EmulatorError> {
 fn empty_mesh(spec: &MeshSpec) -> Topology {
     Topology {
         account_id: super::DEFAULT_ACCOUNT_ID.to_string(),
+        owners: Default::default(),
         iam_role: super::DEFAULT_IAM_ROLE.to_string(),
         regions: MESH_REGIONS[..spec.regions]
             .iter()

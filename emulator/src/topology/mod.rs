@@ -10,6 +10,7 @@ mod builtin;
 mod mesh;
 mod validate;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -50,6 +51,11 @@ pub struct Topology {
     pub peerings: Vec<Peering>,
     #[serde(default)]
     pub nodes: Vec<Node>,
+    /// Owner account of a VPC, transit gateway (by id) or node (by name);
+    /// anything not listed belongs to `account_id`. A map rather than a
+    /// field per object so existing struct literals stay valid.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub owners: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -346,6 +352,26 @@ impl Topology {
 
     pub fn node_by_eni(&self, eni: &str) -> Option<&Node> {
         self.nodes.iter().find(|n| n.eni == eni)
+    }
+
+    /// Account owning VPC `id` (and so its route tables); the default
+    /// account for an unknown id, which callers have already resolved.
+    pub fn vpc_owner(&self, id: &str) -> &str {
+        self.owner_of(id)
+    }
+
+    /// Account owning transit gateway `id` (and so its route tables).
+    pub fn tgw_owner(&self, id: &str) -> &str {
+        self.owner_of(id)
+    }
+
+    /// Account owning `node`'s instance: what its identity document says.
+    pub fn node_owner(&self, node: &Node) -> &str {
+        self.owner_of(&node.name)
+    }
+
+    fn owner_of(&self, key: &str) -> &str {
+        self.owners.get(key).unwrap_or(&self.account_id)
     }
 
     /// Region of the VPC a route table belongs to.

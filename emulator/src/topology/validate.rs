@@ -26,6 +26,7 @@ impl Topology {
     /// names the object that is actually wrong.
     pub fn validate(&self) -> Checked {
         self.check_regions()?;
+        self.check_accounts()?;
         self.check_unique_ids()?;
         self.vpcs.iter().try_for_each(|v| {
             self.check_region(&format!("VPC {}", v.id), &v.region)?;
@@ -55,6 +56,32 @@ impl Topology {
             return Err(invalid("no regions listed".into()));
         }
         check_unique("region", self.regions.iter().map(String::as_str))
+    }
+
+    /// Every owner is a 12-digit account id, as AWS's are: a typo would
+    /// otherwise silently create a new account nobody can see.
+    fn check_accounts(&self) -> Checked {
+        let owners = self.owners.iter().map(|(object, account)| {
+            let known = self.vpc(object).is_some()
+                || self.transit_gateway(object).is_some()
+                || self.node(object).is_some();
+            (format!("owners.{object}"), account.as_str(), known)
+        });
+        std::iter::once(("account_id".to_string(), self.account_id.as_str(), true))
+            .chain(owners)
+            .try_for_each(|(what, account, known)| {
+                if !known {
+                    Err(invalid(format!(
+                        "{what}: no such VPC, transit gateway or node"
+                    )))
+                } else if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) {
+                    Ok(())
+                } else {
+                    Err(invalid(format!(
+                        "{what}: account {account} is not a 12-digit account id"
+                    )))
+                }
+            })
     }
 
     fn check_region(&self, what: &str, region: &str) -> Checked {
@@ -518,6 +545,21 @@ mod tests {
         );
         assert!(error_of(|t| t.regions.clear()).contains("no regions"));
         assert!(error_of(|t| t.vpcs[0].region = "mars-1".into()).contains("mars-1"));
+        assert!(error_of(|t| t.account_id = "1111".into()).contains("account_id: account 1111"));
+        assert!(
+            error_of(|t| {
+                t.owners
+                    .insert(t.transit_gateways[0].id.clone(), "22223333444a".into());
+            })
+            .contains("12-digit")
+        );
+        assert!(
+            error_of(|t| {
+                t.owners
+                    .insert("vpc-0nothere".into(), "222233334444".into());
+            })
+            .contains("no such")
+        );
     }
 
     #[test]
