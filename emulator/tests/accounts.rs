@@ -5,7 +5,7 @@
 mod common;
 
 use aws_sdk_ec2::types::Filter;
-use common::{block_on, client, raw};
+use common::{block_on, client, raw, vpc_attachment};
 use ec2_emulator::{DEFAULT_ACCOUNT_ID, Emulator, Topology};
 
 const EAST: &str = "us-east-1";
@@ -59,14 +59,7 @@ fn transit_gateway_owner_and_arn_are_the_owning_accounts() {
 #[test]
 fn vpc_attachment_carries_the_vpc_owner() {
     let emulator = split_accounts();
-    let out = block_on(
-        client(&emulator, EAST)
-            .describe_transit_gateway_vpc_attachments()
-            .transit_gateway_attachment_ids(NODE1_ATTACHMENT)
-            .send(),
-    )
-    .unwrap();
-    let attachment = &out.transit_gateway_vpc_attachments()[0];
+    let attachment = vpc_attachment(&emulator, EAST, NODE1_ATTACHMENT);
     assert_eq!(attachment.vpc_owner_id(), Some(WORKLOAD));
 }
 

@@ -8,7 +8,7 @@ use aws_sdk_ec2::types::{
     Filter, NetworkInterfaceAttribute, RouteOrigin, RouteState,
     TransitGatewayAttachmentResourceType, TransitGatewayRouteState, TransitGatewayRouteType,
 };
-use common::{block_on, client, code, code_and_message, reference, vip};
+use common::{block_on, client, code, code_and_message, reference, vip, vpc_attachment};
 use ec2_emulator::{Emulator, MeshSpec, TgwRouteTable, Topology, TransitGateway};
 
 const EAST: &str = "us-east-1";
@@ -435,14 +435,7 @@ fn vpc_attachments_and_their_filters() {
         1
     );
     assert!(ids(vec![filter("transit-gateway-id", &[WEST_TGW])]).is_empty());
-    let out = block_on(
-        client
-            .describe_transit_gateway_vpc_attachments()
-            .transit_gateway_attachment_ids("tgw-attach-01000000000000001")
-            .send(),
-    )
-    .unwrap();
-    let attachment = &out.transit_gateway_vpc_attachments()[0];
+    let attachment = vpc_attachment(&emulator, EAST, "tgw-attach-01000000000000001");
     assert_eq!(
         (attachment.vpc_id(), attachment.transit_gateway_id()),
         (Some(NODE1_VPC), Some(EAST_TGW))

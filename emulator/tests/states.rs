@@ -4,7 +4,7 @@
 mod common;
 
 use aws_sdk_ec2::types::{Filter, TransitGatewayAttachmentState, TransitGatewayRouteTableState};
-use common::{block_on, client, code, reference, vip};
+use common::{block_on, client, code, reference, vip, vpc_attachment};
 use ec2_emulator::{Emulator, Topology, oracle};
 
 const EAST: &str = "us-east-1";
@@ -46,15 +46,8 @@ fn attachment_states_are_reported_and_filtered() {
     assert!(in_path.contains(&NODE1_ATTACHMENT.to_string()));
     let available = vpc_attachment_ids(&emulator, states(&["available"]));
     assert!(!available.contains(&NODE1_ATTACHMENT.to_string()));
-    let out = block_on(
-        client(&emulator, EAST)
-            .describe_transit_gateway_vpc_attachments()
-            .transit_gateway_attachment_ids(NODE1_ATTACHMENT)
-            .send(),
-    )
-    .unwrap();
     assert_eq!(
-        out.transit_gateway_vpc_attachments()[0].state(),
+        vpc_attachment(&emulator, EAST, NODE1_ATTACHMENT).state(),
         Some(&TransitGatewayAttachmentState::Modifying)
     );
     emulator.set_attachment_state(PEERING, "pending").unwrap();

@@ -59,6 +59,22 @@ pub fn client(emulator: &Emulator, region: &str) -> aws_sdk_ec2::Client {
     aws_sdk_ec2::Client::from_conf(config(emulator, region).build())
 }
 
+/// The VPC attachment `id` as `region`'s DescribeTransitGatewayVpcAttachments returns it.
+pub fn vpc_attachment(
+    emulator: &Emulator,
+    region: &str,
+    id: &str,
+) -> aws_sdk_ec2::types::TransitGatewayVpcAttachment {
+    let out = block_on(
+        client(emulator, region)
+            .describe_transit_gateway_vpc_attachments()
+            .transit_gateway_attachment_ids(id)
+            .send(),
+    )
+    .unwrap();
+    out.transit_gateway_vpc_attachments()[0].clone()
+}
+
 /// The error code of a failed SDK call.
 pub fn code<E, R>(result: Result<impl Sized, aws_sdk_ec2::error::SdkError<E, R>>) -> String
 where
