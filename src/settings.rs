@@ -56,6 +56,8 @@ pub struct Settings {
     pub syslog_facility: Setting<String>,
     /// Most EC2 calls in flight at once (`TGW_RK_CONCURRENCY`; 1 = sequential).
     pub concurrency: Setting<usize>,
+    /// Cross-account runs (`TGW_RK_ASSUME_ROLE_ARN`); `None`: one account.
+    pub assume_role: Option<AssumeRole>,
     /// Malformed lines and values, to be logged as warnings.
     pub warnings: Vec<Message>,
 }
@@ -113,6 +115,7 @@ impl Settings {
         let ca_bundle = lookup
             .string("AWS_CA_BUNDLE")
             .filter(|s| !s.value.trim().is_empty());
+        let assume_role = lookup.assume_role();
         let syslog_facility = lookup.string("LKSYSLOGSELECTOR").map_or(
             Setting {
                 value: "local6".into(),
@@ -135,6 +138,7 @@ impl Settings {
             ca_bundle,
             syslog_facility,
             concurrency,
+            assume_role,
             warnings,
         }
     }
@@ -144,6 +148,50 @@ impl Settings {
     pub fn remote_deadline(&self) -> Duration {
         let reads = self.read_timeout.value.saturating_mul(2);
         self.connect_timeout.value.saturating_add(reads)
+    }
+}
+
+/// The role this run assumes in every other account it must act in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssumeRole {
+    /// `arn:<partition>:iam::{account}:role/<name>`, as configured.
+    pub template: Setting<String>,
+    /// `TGW_RK_ASSUME_ROLE_EXTERNAL_ID`, when the roles' trust requires one.
+    pub external_id: Option<Setting<String>>,
+}
+
+impl AssumeRole {
+    /// The role ARN in `account`; an error saying what is wrong with a
+    /// template that is not a role ARN with `{account}` in the account field.
+    pub fn role_arn(&self, account: &str) -> Result<String, String> {
+        check_template(&self.template.value)?;
+        Ok(self.template.value.trim().replace("{account}", account))
+    }
+}
+
+/// `arn:<partition>:iam::{account}:role/<path/name>`; the partition stays
+/// the user's, so aws-cn and aws-us-gov work alike.
+pub fn check_template(template: &str) -> Result<(), String> {
+    let parts: Vec<&str> = template.trim().splitn(6, ':').collect();
+    let wrong = |why: &str| {
+        Err(format!(
+            "TGW_RK_ASSUME_ROLE_ARN={template:?} {why}; expected a role ARN template such as \
+             arn:aws:iam::{{account}}:role/LifeKeeperTgwRoutes"
+        ))
+    };
+    match parts[..] {
+        ["arn", partition, "iam", "", "{account}", role]
+            if !partition.is_empty() && role.len() > 5 && role.starts_with("role/") =>
+        {
+            if role.contains('{') {
+                return wrong("has a placeholder other than {account}");
+            }
+            Ok(())
+        }
+        ["arn", _, "iam", "", account, _] if account != "{account}" => {
+            wrong("does not put {account} in the account field")
+        }
+        _ => wrong("is not an IAM role ARN"),
     }
 }
 
@@ -232,6 +280,25 @@ impl Lookup<'_> {
             value: Duration::from_secs(n.value),
             source: n.source,
         }
+    }
+
+    /// The role template and its external id; a template that is not
+    /// usable is kept (each account it is needed for fails, naming why) and
+    /// warned about now, so the operator sees it before a switchover.
+    fn assume_role(&mut self) -> Option<AssumeRole> {
+        let template = self
+            .string("TGW_RK_ASSUME_ROLE_ARN")
+            .filter(|s| !s.value.trim().is_empty())?;
+        if let Err(why) = check_template(&template.value) {
+            self.warn(why);
+        }
+        let external_id = self
+            .string("TGW_RK_ASSUME_ROLE_EXTERNAL_ID")
+            .filter(|s| !s.value.trim().is_empty());
+        Some(AssumeRole {
+            template,
+            external_id,
+        })
     }
 
     fn warn(&mut self, reason: String) {
@@ -337,6 +404,38 @@ mod tests {
         let mut huge = s.clone();
         huge.read_timeout.value = Duration::MAX;
         assert_eq!(huge.remote_deadline(), Duration::MAX);
+    }
+
+    #[test]
+    fn role_templates_keep_their_partition_and_refuse_what_is_not_one() {
+        let file = map(&[
+            ("TGW_RK_ASSUME_ROLE_ARN", "arn:aws-cn:iam::{account}:role/ops/Tgw"),
+            ("TGW_RK_ASSUME_ROLE_EXTERNAL_ID", "ext-1"),
+        ]);
+        let s = Settings::resolve("f".into(), &file, &HashMap::new(), vec![]);
+        let role = s.assume_role.unwrap();
+        assert_eq!(
+            role.role_arn("123456789012").unwrap(),
+            "arn:aws-cn:iam::123456789012:role/ops/Tgw"
+        );
+        assert_eq!(role.external_id.unwrap().value, "ext-1");
+        assert!(s.warnings.is_empty());
+        for bad in [
+            "arn:aws:iam::123456789012:role/Tgw",
+            "arn:aws:sts::{account}:role/Tgw",
+            "LifeKeeperTgwRoutes",
+            "arn:aws:iam::{account}:user/x",
+            "arn:aws:iam::{account}:role/{name}",
+        ] {
+            assert!(check_template(bad).is_err(), "{bad}");
+        }
+        let file = map(&[("TGW_RK_ASSUME_ROLE_ARN", "arn:aws:iam::1:role/x")]);
+        let s = Settings::resolve("f".into(), &file, &HashMap::new(), vec![]);
+        assert!(s.assume_role.is_some(), "kept, to fail per account");
+        assert_eq!(s.warnings.len(), 1);
+        assert!(s.warnings[0].to_string().contains("{account}"), "{:?}", s.warnings);
+        let none = Settings::resolve("f".into(), &HashMap::new(), &HashMap::new(), vec![]);
+        assert_eq!(none.assume_role, None);
     }
 
     #[test]

@@ -17,7 +17,7 @@ use hyper_util::rt::TokioExecutor;
 use tokio::sync::Mutex;
 
 use crate::aws::interfaces::{self, Interface};
-use crate::engine::topology::LocalNode;
+use crate::engine::topology::{LocalNode, NodeIdentity};
 use crate::log;
 use crate::log::catalog::Message;
 
@@ -179,11 +179,29 @@ impl Imds {
 
     /// One metadata item, retried with the catalog's warnings.
     pub async fn get(&self, item: &str) -> Option<String> {
+        self.get_path(&format!("/latest/meta-data/{item}"), item)
+            .await
+    }
+
+    /// This instance's account and id, from its identity document.
+    pub async fn identity(&self) -> Option<NodeIdentity> {
+        let path = "/latest/dynamic/instance-identity/document";
+        let document = self.get_path(path, "instance-identity/document").await?;
+        let parsed: serde_json::Value = serde_json::from_str(&document).ok()?;
+        let field = |name: &str| parsed.get(name)?.as_str().map(str::to_string);
+        Some(NodeIdentity {
+            account: field("accountId")?,
+            instance_id: field("instanceId")?,
+        })
+    }
+
+    /// The document at `path` (`item` names it in warnings), retried with
+    /// the catalog's warnings.
+    async fn get_path(&self, path: &str, item: &str) -> Option<String> {
         for attempt in 1..=ATTEMPTS {
             let token = self.token().await?;
-            let path = format!("/latest/meta-data/{item}");
             match self
-                .request(Method::GET, &path, ("x-aws-ec2-metadata-token", &token))
+                .request(Method::GET, path, ("x-aws-ec2-metadata-token", &token))
                 .await
             {
                 Ok(value) => return Some(value),
@@ -242,6 +260,7 @@ impl Imds {
             vpc_id: vpc_id.ok_or_else(|| Message::NoVpcId { mac: mac.clone() })?,
             eni_id: eni_id.ok_or_else(|| Message::NoEniId { mac: mac.clone() })?,
             mac,
+            identity: None,
         })
     }
 }

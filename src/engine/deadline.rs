@@ -26,6 +26,7 @@ pub fn abandoned(api: Api, region: &str, resource: Option<&str>) -> ApiError {
         api,
         region: region.to_string(),
         resource: resource.map(str::to_string),
+        account: None,
         kind: ApiErrorKind::Unreachable {
             reason: "still running at the run's deadline".into(),
         },

@@ -128,6 +128,7 @@ mod tests {
             region: "us-east-1".into(),
             table_id: table.into(),
             owner: "vpc-1".into(),
+            account: None,
             current: Target::Eni("eni-old".into()),
             desired: Target::Eni("eni-new".into()),
             verdict: Verdict::Wrong,
@@ -150,6 +151,7 @@ mod tests {
             api: Api::ReplaceRoute,
             region: region.into(),
             resource: None,
+            account: None,
             kind: crate::engine::ec2::ApiErrorKind::Unreachable {
                 reason: "timed out".into(),
             },

@@ -17,8 +17,8 @@ use serde::Serialize;
 
 use crate::engine::ec2::{ApiError, ApiErrorKind, Replacement};
 use crate::engine::topology::{
-    LocalTgw, PeeredTgw, RegionFacts, Target, TgwTableFacts, Topology, choose_local_tgw,
-    peered_tgws,
+    LocalTgw, PeeredTgw, RegionFacts, Target, TgwTableFacts, Topology, VpcAttachment,
+    VpcRouteTable, choose_local_tgw, peered_tgws,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -50,6 +50,9 @@ pub struct RouteCheck {
     pub table_id: String,
     /// The VPC or TGW the table belongs to.
     pub owner: String,
+    /// The account whose role reads and writes the table (cross-account
+    /// runs); `None`: the node's own credentials.
+    pub account: Option<String>,
     pub current: Target,
     pub desired: Target,
     pub verdict: Verdict,
@@ -144,6 +147,8 @@ pub struct Plan {
     pub vip: Ipv4Addr,
     /// This node's region: the one whose silence fails a restore.
     pub local_region: String,
+    /// This node's account, in cross-account runs.
+    pub node_account: Option<String>,
     pub checks: Vec<RouteCheck>,
     pub findings: Vec<Finding>,
     /// Regions whose work was skipped because they did not answer.
@@ -157,6 +162,7 @@ impl RouteCheck {
             region: self.region.clone(),
             table_id: self.table_id.clone(),
             target: self.desired.clone(),
+            account: self.account.clone(),
         }
     }
 }
@@ -165,6 +171,11 @@ impl Plan {
     /// Whether restore must fail even if every replacement succeeds.
     pub fn fails_restore(&self) -> bool {
         self.findings.iter().any(Finding::fails_restore)
+    }
+
+    /// The account that owns `check`'s table, in cross-account runs.
+    pub fn account_of(&self, check: &RouteCheck) -> Option<String> {
+        check.account.clone().or_else(|| self.node_account.clone())
     }
 
     pub fn replacements(&self) -> impl Iterator<Item = &RouteCheck> {
@@ -179,6 +190,7 @@ pub fn plan(topo: &Topology) -> Plan {
         plan: Plan {
             vip: topo.vip,
             local_region: topo.node.region.clone(),
+            node_account: topo.node.account().map(str::to_string),
             checks: Vec::new(),
             findings: Vec::new(),
             unreachable_regions: Vec::new(),
@@ -207,12 +219,14 @@ pub fn plan(topo: &Topology) -> Plan {
     p.plan
 }
 
-/// Which hop a table belongs to, in which region, owned by which VPC or TGW.
+/// Which hop a table belongs to, in which region, owned by which VPC or
+/// TGW, reached with whose credentials.
 #[derive(Clone, Copy)]
 struct Where<'w> {
     hop: Hop,
     region: &'w str,
     owner: &'w str,
+    account: Option<&'w str>,
 }
 
 struct Planner<'a> {
@@ -289,6 +303,7 @@ impl<'a> Planner<'a> {
             region: at.region.to_string(),
             table_id: table_id.to_string(),
             owner: at.owner.to_string(),
+            account: at.account.map(str::to_string),
             current: current.clone(),
             desired,
             verdict,
@@ -315,6 +330,7 @@ impl<'a> Planner<'a> {
                 hop: Hop::LocalVpc,
                 region: &node.region,
                 owner: &t.vpc_id,
+                account: None,
             };
             self.check(at, &t.id, &t.vip_target, desired, false);
         }
@@ -444,6 +460,7 @@ impl<'a> Planner<'a> {
                         hop,
                         region,
                         owner: tgw_id,
+                        account: t.table.account.as_deref(),
                     };
                     self.check(
                         at,
@@ -472,10 +489,17 @@ impl<'a> Planner<'a> {
         Some(found)
     }
 
-    /// Hops 4 and 5: tables of VPCs attached to `tgw_id` → that TGW.
-    fn vpcs_on_tgw(&mut self, facts: &RegionFacts, tgw_id: &str, hop: Hop) {
-        let (tables, attachments) = match (&facts.vpc_tables, &facts.attachments) {
-            (Ok(t), Ok(a)) => (t, a),
+    /// Hops 4 and 5: tables of VPCs attached to `tgw_id` → that TGW. The
+    /// tables come from the node's own lookup and, in cross-account runs,
+    /// from each account owning an attached VPC; one account that cannot
+    /// be read leaves the others to converge.
+    fn vpcs_on_tgw(&mut self, facts: &'a RegionFacts, tgw_id: &str, hop: Hop) {
+        let (own, attachments) = match (&facts.vpc_tables, facts.attachments_of_tgws()) {
+            (Ok(t), Ok(a)) => (t.as_slice(), a),
+            (Err(err), Ok(a)) if !facts.other_accounts.is_empty() => {
+                self.lookup_failed(err, Some(tgw_id));
+                (&[][..], a)
+            }
             (Err(err), _) | (_, Err(err)) => return self.lookup_failed(err, Some(tgw_id)),
         };
         let attached: BTreeSet<&str> = attachments
@@ -483,6 +507,16 @@ impl<'a> Planner<'a> {
             .filter(|a| a.tgw_id == tgw_id)
             .map(|a| a.vpc_id.as_str())
             .collect();
+        let mut tables: Vec<&'a VpcRouteTable> = own.iter().collect();
+        for other in &facts.other_accounts {
+            match &other.vpc_tables {
+                Ok(t) => tables.extend(t),
+                Err(err) if self.owns_a_vpc_on(attachments, tgw_id, &other.account) => {
+                    self.lookup_failed(err, Some(tgw_id))
+                }
+                Err(_) => {}
+            }
+        }
         for t in tables {
             if t.vpc_id == self.topo.node.vpc_id || !attached.contains(t.vpc_id.as_str()) {
                 continue;
@@ -492,9 +526,18 @@ impl<'a> Planner<'a> {
                 hop,
                 region: &facts.region,
                 owner: &t.vpc_id,
+                account: t.account.as_deref(),
             };
             self.check(at, &t.id, &t.vip_target, desired, false);
         }
+    }
+
+    /// Whether `account` owns a VPC attached to `tgw_id`: its failed lookup
+    /// only matters for the TGWs its VPCs hang off.
+    fn owns_a_vpc_on(&self, attachments: &[VpcAttachment], tgw_id: &str, account: &str) -> bool {
+        attachments
+            .iter()
+            .any(|a| a.tgw_id == tgw_id && a.vpc_owner.as_deref() == Some(account))
     }
 
     /// 127022 only makes sense when every region that could hold such a

@@ -54,6 +54,9 @@ pub struct VpcRouteTable {
     pub vpc_id: String,
     pub main: bool,
     pub vip_target: Target,
+    /// The account whose role reads and writes it (cross-account runs);
+    /// `None`: the node's own credentials.
+    pub account: Option<String>,
 }
 
 /// TGW attachment states (VPC and peering) in which the attachment carries
@@ -74,6 +77,16 @@ pub struct VpcAttachment {
     pub id: String,
     pub tgw_id: String,
     pub vpc_id: String,
+    /// The account that owns the VPC, as AWS reports it (`vpcOwnerId`).
+    pub vpc_owner: Option<String>,
+}
+
+/// A Transit Gateway and the account that owns it (a TGW shared through
+/// AWS RAM is visible to other accounts, with its owner's id).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransitGateway {
+    pub id: String,
+    pub owner: Option<String>,
 }
 
 /// The IPv4 CIDR blocks of one VPC.
@@ -88,6 +101,8 @@ pub struct VpcCidrs {
 pub struct PeeringSide {
     pub tgw_id: String,
     pub region: String,
+    /// The account that owns this side's TGW.
+    pub owner: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -114,6 +129,9 @@ impl Peering {
 pub struct TgwRouteTable {
     pub id: String,
     pub tgw_id: String,
+    /// The account whose role reads and writes it (cross-account runs);
+    /// `None`: the node's own credentials.
+    pub account: Option<String>,
 }
 
 /// The VIP route of a TGW route table.
@@ -138,15 +156,66 @@ pub struct LocalNode {
     pub eni_id: String,
     /// The MAC IMDS knows the ENI by (for operators matching it to an interface).
     pub mac: String,
+    /// Who this node is (account, instance id): read only for cross-account
+    /// runs, whose presence switches them on.
+    pub identity: Option<NodeIdentity>,
+}
+
+/// The instance's account and id, from its instance identity document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeIdentity {
+    pub account: String,
+    pub instance_id: String,
+}
+
+impl LocalNode {
+    /// The node's own account, in cross-account runs.
+    pub fn account(&self) -> Option<&str> {
+        self.identity.as_ref().map(|i| i.account.as_str())
+    }
+
+    /// Whose credentials act on something `owner` owns: `None` (the node's
+    /// own) for the node's account, for an unknown owner, and always in
+    /// single-account runs; else that account's role.
+    pub fn credentials_for(&self, owner: Option<&str>) -> Option<String> {
+        match (self.account(), owner) {
+            (Some(me), Some(owner)) if owner != me => Some(owner.to_string()),
+            _ => None,
+        }
+    }
 }
 
 /// What was learned about one region.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RegionFacts {
     pub region: String,
+    /// VIP route tables seen with the node's own credentials.
     pub vpc_tables: Result<Vec<VpcRouteTable>, ApiError>,
+    /// VPC attachments: the node's own view locally (it picks the local
+    /// TGW), the TGW owners' view in a remote region.
     pub attachments: Result<Vec<VpcAttachment>, ApiError>,
     pub tgw_tables: Result<Vec<TgwTableFacts>, ApiError>,
+    /// Cross-account runs, local region: every attachment of the local TGW
+    /// as its owning account sees them (the node's account sees only its
+    /// own). `None`: `attachments` is the whole picture.
+    pub tgw_attachments: Option<Result<Vec<VpcAttachment>, ApiError>>,
+    /// Cross-account runs: the VIP route tables of each other account
+    /// owning a VPC attached to a TGW of the walk, one lookup per account.
+    pub other_accounts: Vec<AccountTables>,
+}
+
+/// The VIP route tables of one other account, as its role sees them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AccountTables {
+    pub account: String,
+    pub vpc_tables: Result<Vec<VpcRouteTable>, ApiError>,
+}
+
+impl RegionFacts {
+    /// The attachments that say which VPCs hang off a TGW of this region.
+    pub fn attachments_of_tgws(&self) -> &Result<Vec<VpcAttachment>, ApiError> {
+        self.tgw_attachments.as_ref().unwrap_or(&self.attachments)
+    }
 }
 
 /// A region behind a peering: observed, or silent past its deadline.
@@ -242,6 +311,8 @@ pub struct PeeredTgw {
     pub peering_id: String,
     pub tgw_id: String,
     pub region: String,
+    /// The account that owns the peer TGW.
+    pub owner: Option<String>,
 }
 
 /// Peers of `local_tgw`, ordered by region then TGW so every run walks them alike.
@@ -253,6 +324,7 @@ pub fn peered_tgws(peerings: &[Peering], local_tgw: &str) -> Vec<PeeredTgw> {
                 peering_id: p.id.clone(),
                 tgw_id: side.tgw_id.clone(),
                 region: side.region.clone(),
+                owner: side.owner.clone(),
             })
         })
         .filter(|peer| peer.tgw_id != local_tgw)
@@ -272,6 +344,7 @@ mod tests {
             id: id.into(),
             tgw_id: tgw.into(),
             vpc_id: vpc.into(),
+            vpc_owner: None,
         }
     }
 
@@ -294,6 +367,7 @@ mod tests {
         let side = |tgw: &str, region: &str| PeeringSide {
             tgw_id: tgw.into(),
             region: region.into(),
+            owner: None,
         };
         let peerings = [
             Peering {

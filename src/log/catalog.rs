@@ -184,6 +184,22 @@ pub enum Message {
         tgw: String,
         reason: String,
     },
+    // ---- 127116-127118: other AWS accounts (TGW_RK_ASSUME_ROLE_ARN) ----
+    /// The role of an account could not be assumed: its hops fail.
+    RoleRefused {
+        role: String,
+        account: String,
+        detail: String,
+    },
+    /// STS stayed silent or overloaded for a remote region's hops in an
+    /// account: they are left for the next run.
+    RoleUnavailable {
+        role: String,
+        account: String,
+        reason: String,
+    },
+    /// Cross-account runs need the node's account and instance id.
+    NoIdentity,
 }
 
 impl Message {
@@ -250,6 +266,9 @@ impl Message {
             Interrupted { .. } => 127114,
             TgwTableSkipped { .. } => 127115,
             RegionUnavailable { .. } => 127110,
+            RoleRefused { .. } => 127116,
+            RoleUnavailable { .. } => 127117,
+            NoIdentity => 127118,
         }
     }
 
@@ -274,7 +293,8 @@ impl Message {
             | IgnoredArguments { .. }
             | ProxyUnusable { .. }
             | PeeringsUnknown { .. }
-            | TgwTableSkipped { .. } => Level::Warn,
+            | TgwTableSkipped { .. }
+            | RoleUnavailable { .. } => Level::Warn,
             RouteReplaced { .. } | Summary { .. } | Starting { .. } => Level::Info,
             _ => Level::Error,
         }
@@ -411,6 +431,26 @@ impl fmt::Display for Message {
                 f,
                 "TGW route table {rt} ({region}) is not available ({reason}); it is left alone"
             ),
+            RoleRefused {
+                role,
+                account,
+                detail,
+            } => write!(
+                f,
+                "Could not assume role {role} in account {account} (sts:AssumeRole) {detail}"
+            ),
+            RoleUnavailable {
+                role,
+                account,
+                reason,
+            } => write!(
+                f,
+                "Role {role} in account {account} could not be assumed in time (sts:AssumeRole): {reason}; the routes in that account are left for the next run"
+            ),
+            NoIdentity => write!(
+                f,
+                "Cannot read this instance's identity document (account, instance id) from instance metadata; TGW_RK_ASSUME_ROLE_ARN needs it"
+            ),
         }
     }
 }
@@ -430,6 +470,7 @@ pub fn cli_name(api: Api) -> &'static str {
         Api::ReplaceTransitGatewayRoute => "replace-transit-gateway-route",
         Api::DescribeVpcs => "describe-vpcs",
         Api::DescribeNetworkInterfaceAttribute => "describe-network-interface-attribute",
+        Api::AssumeRole => "sts assume-role",
     }
 }
 
@@ -450,19 +491,54 @@ pub fn api_failed_code(api: Api, remote: bool) -> u32 {
         Api::ReplaceTransitGatewayRoute => 127006,
         // The vendor had no code for DescribeTransitGateways; it shares the peering one.
         Api::DescribeTransitGatewayPeeringAttachments | Api::DescribeTransitGateways => 127007,
+        Api::AssumeRole => 127116,
     }
 }
 
 /// The detail appended to the vendor's "call failed" texts.
 pub fn detail_of(err: &ApiError) -> String {
     let mut s = err.to_string();
-    if err.is_denied() {
-        s.push_str(&format!(
+    if !err.is_denied() {
+        return s;
+    }
+    match (&err.account, err.api) {
+        (Some(_), Api::AssumeRole) => s.push_str(
+            " -- the role's trust policy must allow this node's role (with the external id, \
+             when TGW_RK_ASSUME_ROLE_EXTERNAL_ID is set), and this node's IAM policy must allow \
+             sts:AssumeRole on it",
+        ),
+        (Some(there), api) => s.push_str(&format!(
+            " -- the IAM policy of role {} lacks {}",
+            there.role_arn,
+            api.iam_action()
+        )),
+        (None, api) => s.push_str(&format!(
             " -- the IAM policy of this instance lacks {}",
-            err.api.iam_action()
-        ));
+            api.iam_action()
+        )),
     }
     s
+}
+
+/// The line for a failure to assume a role: 127116 (the hops there fail).
+pub fn role_refused(err: &ApiError) -> Option<Message> {
+    let there = err.account.as_ref().filter(|_| err.api == Api::AssumeRole)?;
+    Some(Message::RoleRefused {
+        role: there.role_arn.clone(),
+        account: there.account.clone(),
+        detail: detail_of(err),
+    })
+}
+
+/// The warning for a remote hop skipped because STS was silent or
+/// overloaded: 127117.
+pub fn role_unavailable(err: &ApiError) -> Option<Message> {
+    let there = err.account.as_ref().filter(|_| err.api == Api::AssumeRole)?;
+    Some(Message::RoleUnavailable {
+        role: there.role_arn.clone(),
+        account: there.account.clone(),
+        reason: format!("{} ({})", err.kind, err.region),
+    })
 }
 
 #[cfg(test)]
@@ -524,6 +600,7 @@ mod tests {
                 api: Api::ReplaceTransitGatewayRoute,
                 region: "us-west-2".into(),
                 resource: Some("tgw-rtb-2".into()),
+                account: None,
                 kind,
             };
             Message::region_skipped(&err, "tgw-2")
@@ -562,7 +639,7 @@ mod tests {
             .chain(127033..=127041)
             .chain(127100..=127108)
             .chain([127110])
-            .chain(127113..=127115)
+            .chain(127113..=127118)
         {
             assert!(
                 readme.contains(&format!("| {code} |")),
@@ -577,6 +654,7 @@ mod tests {
             api: Api::ReplaceTransitGatewayRoute,
             region: "us-west-2".into(),
             resource: Some("tgw-rtb-1".into()),
+            account: None,
             kind: ApiErrorKind::Denied {
                 code: "UnauthorizedOperation".into(),
                 message: "You are not authorized to perform this operation.".into(),

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::engine::executor::{Outcome, Progress};
 use crate::engine::planner::{Finding, Hop, Plan, RouteCheck, Verdict};
-use crate::log::catalog::{Message, detail_of};
+use crate::log::catalog::{Message, detail_of, role_refused, role_unavailable};
 
 /// Counts for the closing summary line.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -27,6 +27,15 @@ pub struct Tally {
 /// The catalog line for one of the planner's findings about the VIP `vip`.
 pub fn finding(finding: &Finding, vip: Ipv4Addr) -> Message {
     let ip = vip.to_string();
+    // A role that could not be assumed is said as such, whichever call needed it.
+    let about_a_role = match finding {
+        Finding::LookupFailed { error, .. } => role_refused(error),
+        Finding::RegionFailed { error, .. } => role_unavailable(error),
+        _ => None,
+    };
+    if let Some(message) = about_a_role {
+        return message;
+    }
     match finding.clone() {
         Finding::LookupFailed { error, remote } => Message::ApiFailed {
             api: error.api,
@@ -147,18 +156,18 @@ pub fn outcomes(results: &[(&RouteCheck, Outcome)], plan: &Plan) -> Vec<Message>
                 old: check.current.to_string(),
                 new: check.desired.to_string(),
             }),
-            Outcome::Skipped(Some(err)) => {
-                messages.push(Message::region_skipped(err, &check.owner))
-            }
+            Outcome::Skipped(Some(err)) => messages.push(
+                role_unavailable(err).unwrap_or_else(|| Message::region_skipped(err, &check.owner)),
+            ),
             Outcome::Skipped(None) => {
                 messages.push(unreachable(check, "still running at the run's deadline"))
             }
             Outcome::Failed(err) => {
-                messages.push(Message::ApiFailed {
+                messages.push(role_refused(err).unwrap_or_else(|| Message::ApiFailed {
                     api: err.api,
                     remote: check.region != local_region,
                     detail: detail_of(err),
-                });
+                }));
                 messages.push(update_failed(check.hop, check.table_id.clone()));
             }
         }
@@ -261,6 +270,7 @@ mod tests {
             region: region.into(),
             table_id: "tgw-rtb-1".into(),
             owner: "tgw-1".into(),
+            account: None,
             current: Target::Blackhole,
             desired: Target::Attachment("tgw-attach-p".into()),
             verdict: Verdict::Wrong,
@@ -272,6 +282,7 @@ mod tests {
             api: Api::ReplaceTransitGatewayRoute,
             region: region.into(),
             resource: Some("tgw-rtb-1".into()),
+            account: None,
             kind: ApiErrorKind::Unreachable {
                 reason: "timed out".into(),
             },
@@ -283,6 +294,7 @@ mod tests {
         let plan = Plan {
             vip: Ipv4Addr::new(10, 0, 0, 100),
             local_region: "us-east-1".into(),
+            node_account: None,
             checks: Vec::new(),
             findings: Vec::new(),
             unreachable_regions: Vec::new(),

@@ -17,17 +17,21 @@ pub struct ReplacementView {
     pub hop: Hop,
     pub table_id: String,
     pub owner: String,
+    /// The AWS account that owns the table (cross-account runs only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     pub from: String,
     pub to: String,
 }
 
 impl ReplacementView {
-    pub fn of(c: &RouteCheck) -> ReplacementView {
+    pub fn of(c: &RouteCheck, plan: &Plan) -> ReplacementView {
         ReplacementView {
             region: c.region.clone(),
             hop: c.hop,
             table_id: c.table_id.clone(),
             owner: c.owner.clone(),
+            account: plan.account_of(c),
             from: c.current.to_string(),
             to: c.desired.to_string(),
         }
@@ -58,7 +62,10 @@ pub fn report(node: NodeView, plan: &Plan) -> PlanReport {
         node,
         ok: !plan.fails_restore(),
         routes_seen: plan.checks.len(),
-        replacements: plan.replacements().map(ReplacementView::of).collect(),
+        replacements: plan
+            .replacements()
+            .map(|c| ReplacementView::of(c, plan))
+            .collect(),
         unreachable_regions: plan.unreachable_regions.clone(),
         findings: FindingView::all(plan),
     }

@@ -66,7 +66,18 @@ pub async fn locate(
 ) -> Result<(LocalNode, Option<String>), Message> {
     let imds = Imds::from_env(settings.imds_timeout.value);
     let interfaces = interfaces::list();
-    let node = imds.local_node(vip, &interfaces).await?;
+    // Only cross-account runs need to know the node's account.
+    let wants_identity = settings.assume_role.is_some();
+    let (node, identity) = tokio::join!(imds.local_node(vip, &interfaces), async {
+        match wants_identity {
+            true => Some(imds.identity().await),
+            false => None,
+        }
+    });
+    let mut node = node?;
+    if let Some(identity) = identity {
+        node.identity = Some(identity.ok_or(Message::NoIdentity)?);
+    }
     let name = interfaces::holding(&interfaces, vip).map(|i| i.name.clone());
     Ok((node, name))
 }
@@ -83,13 +94,22 @@ pub async fn locate_within(
         .unwrap_or(Err(Message::NoRegion))
 }
 
-/// The EC2 door for `region`, saying (127108) when the proxy setting had to be ignored.
-pub async fn connect(settings: &Settings, region: &str) -> (SdkEc2, Option<String>) {
-    let (ec2, proxy_problem) = sdk_config::connect(settings, region).await;
+/// The EC2 door for `node`'s region, saying (127108) when the proxy
+/// setting had to be ignored; in cross-account runs it acts in the other
+/// accounts through their roles, its sessions named after the node and `vip`.
+pub async fn connect(
+    settings: &Settings,
+    node: &LocalNode,
+    vip: Ipv4Addr,
+) -> (SdkEc2, Option<String>) {
+    let (ec2, proxy_problem) = sdk_config::connect(settings, &node.region).await;
     if let Some(why) = &proxy_problem {
         emit(&Message::ProxyUnusable {
             reason: redact::userinfo(why),
         });
+    }
+    if let (Some(role), Some(identity)) = (&settings.assume_role, &node.identity) {
+        ec2.assume_roles(role.clone(), identity, vip);
     }
     (ec2, proxy_problem)
 }
@@ -101,7 +121,7 @@ pub async fn locate_and_connect(
     vip: Ipv4Addr,
 ) -> Result<(SdkEc2, LocalNode, Option<String>), Message> {
     let (node, interface) = locate(settings, vip).await?;
-    let (ec2, _) = connect(settings, &node.region).await;
+    let (ec2, _) = connect(settings, &node, vip).await;
     Ok((ec2, node, interface))
 }
 

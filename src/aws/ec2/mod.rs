@@ -5,6 +5,7 @@
 
 mod answer_check;
 pub mod ca_bundle;
+mod roles;
 mod call_budget;
 pub mod sdk;
 pub mod sdk_config;

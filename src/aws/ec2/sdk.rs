@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use aws_config::SdkConfig;
 use aws_sdk_ec2::Client;
@@ -18,43 +18,82 @@ use tokio::sync::Semaphore;
 
 use super::answer_check::{CompleteAnswer, MalformedAnswer};
 use super::call_budget::{self, CallBudget};
-use crate::engine::ec2::{Api, ApiError, ApiErrorKind, Ec2, Replacement};
+use super::roles::{self, Roles};
+use crate::engine::ec2::{AccountContext, Api, ApiError, ApiErrorKind, Ec2, Replacement};
 use crate::engine::topology::{
-    Peering, PeeringSide, Target, TgwRouteTable, TgwVipRoute, VpcAttachment, VpcCidrs,
-    VpcRouteTable,
+    NodeIdentity, Peering, PeeringSide, Target, TgwRouteTable, TgwVipRoute, TransitGateway, VpcAttachment,
+    VpcCidrs, VpcRouteTable,
 };
+use crate::settings::AssumeRole;
 
-/// One SDK client per region, built on first use, all sharing one HTTP
-/// client (and so one connection pool).
+/// One SDK client per region and account, built on first use, all sharing
+/// one HTTP client (and so one connection pool). Cloning is cheap: a clone
+/// made by [`Ec2::in_account`] acts in another account over the same pool.
+#[derive(Clone)]
 pub struct SdkEc2 {
+    shared: Arc<Shared>,
+    /// The account this value acts in; `None`: the node's own credentials.
+    account: Option<String>,
+}
+
+struct Shared {
     base: SdkConfig,
     http: SharedHttpClient,
-    clients: Mutex<HashMap<String, Client>>,
+    clients: Mutex<HashMap<(Option<String>, String), Client>>,
     in_flight: Semaphore,
     calls: AtomicUsize,
+    /// Cross-account runs: the other accounts' roles.
+    roles: OnceLock<Arc<Roles>>,
 }
 
 impl SdkEc2 {
     /// `concurrency` bounds the calls in flight at once (1 = strictly sequential).
     pub fn new(base: SdkConfig, http: SharedHttpClient, concurrency: usize) -> Self {
-        SdkEc2 {
+        let shared = Shared {
             base,
             http,
             clients: Mutex::new(HashMap::new()),
             in_flight: Semaphore::new(concurrency.max(1)),
             calls: AtomicUsize::new(0),
+            roles: OnceLock::new(),
+        };
+        SdkEc2 {
+            shared: Arc::new(shared),
+            account: None,
         }
+    }
+
+    /// Acts in other accounts through `setting`'s role (cross-account runs),
+    /// the sessions named after `node` and `vip`; STS is reached through the
+    /// same transport as EC2.
+    pub fn assume_roles(&self, setting: AssumeRole, node: &NodeIdentity, vip: Ipv4Addr) {
+        let session_name = Roles::session_name(&node.instance_id, vip);
+        let sts = self
+            .shared
+            .base
+            .to_builder()
+            .http_client(self.shared.http.clone())
+            .build();
+        let roles = Roles::new(setting, sts, session_name);
+        // Set once per run, by the session; a second call changes nothing.
+        let _ = self.shared.roles.set(Arc::new(roles));
+    }
+
+    /// The role ARN this run uses in `account`, when roles are configured.
+    pub fn role_arn(&self, account: &str) -> Option<String> {
+        self.shared.roles.get().map(|r| r.role_arn(account))
     }
 
     /// EC2 calls started so far (retries inside the SDK not counted).
     pub fn calls(&self) -> usize {
-        self.calls.load(Ordering::Relaxed)
+        self.shared.calls.load(Ordering::Relaxed)
     }
 
     /// Resolves credentials through the same chain every call uses, and says
     /// which provider of the chain supplied them.
     pub async fn credentials(&self) -> Result<CredentialsInfo, String> {
         let provider = self
+            .shared
             .base
             .credentials_provider()
             .ok_or_else(|| "no credentials provider is configured".to_string())?;
@@ -68,29 +107,53 @@ impl SdkEc2 {
         })
     }
 
-    fn client(&self, region: &str) -> Client {
-        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
-        clients
-            .entry(region.to_string())
-            .or_insert_with(|| {
-                let mut conf = aws_sdk_ec2::config::Builder::from(&self.base)
-                    .region(Region::new(region.to_string()))
-                    .http_client(self.http.clone())
-                    .retry_partition(call_budget::retry_partition())
-                    .interceptor(CompleteAnswer);
-                if let Some(budget) = CallBudget::from_timeouts(self.base.timeout_config()) {
-                    conf = conf.interceptor(budget);
-                }
-                Client::from_conf(conf.build())
-            })
-            .clone()
+    /// The client for `region` in this value's account; in another account,
+    /// its role's credentials first (the error names the role).
+    async fn client(&self, region: &str) -> Result<Client, ApiError> {
+        let credentials = match (&self.account, self.shared.roles.get()) {
+            (Some(account), Some(roles)) => Some(roles.credentials(account, region).await?),
+            _ => None,
+        };
+        let key = (self.account.clone(), region.to_string());
+        let mut clients = self.shared.clients.lock().unwrap_or_else(|e| e.into_inner());
+        let client = clients
+            .entry(key)
+            .or_insert_with(|| self.build_client(region, credentials));
+        Ok(client.clone())
+    }
+
+    fn build_client(&self, region: &str, credentials: Option<Credentials>) -> Client {
+        let base = &self.shared.base;
+        let mut conf = aws_sdk_ec2::config::Builder::from(base)
+            .region(Region::new(region.to_string()))
+            .http_client(self.shared.http.clone())
+            .retry_partition(call_budget::retry_partition())
+            .interceptor(CompleteAnswer);
+        if let Some(credentials) = credentials {
+            conf = conf.credentials_provider(credentials);
+        }
+        if let Some(budget) = CallBudget::from_timeouts(base.timeout_config()) {
+            conf = conf.interceptor(budget);
+        }
+        Client::from_conf(conf.build())
     }
 
     async fn permit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
-        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.shared.calls.fetch_add(1, Ordering::Relaxed);
         // The semaphore is never closed, so an error cannot happen; running
         // unbounded would still be correct.
-        self.in_flight.acquire().await.ok()
+        self.shared.in_flight.acquire().await.ok()
+    }
+
+    /// `err`, saying which account it happened in (and through which role).
+    fn in_context(&self, mut err: ApiError) -> ApiError {
+        if let (None, Some(account)) = (&err.account, &self.account) {
+            err.account = Some(AccountContext {
+                account: account.clone(),
+                role_arn: self.role_arn(account).unwrap_or_default(),
+            });
+        }
+        err
     }
 }
 
@@ -152,19 +215,29 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug + HasStatus,
 {
-    if let Some(answer) = malformed(&err) {
-        let kind = ApiErrorKind::Malformed {
+    ApiError {
+        api,
+        region: region.to_string(),
+        resource: resource.map(str::to_string),
+        account: None,
+        kind: describe_failure(&err),
+    }
+}
+
+/// What an SDK failure was, for the operator: an answer AWS gave
+/// (classified), a garbled one, or none at all.
+pub fn describe_failure<E, R>(err: &SdkError<E, R>) -> ApiErrorKind
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + HasStatus,
+{
+    if let Some(answer) = malformed(err) {
+        return ApiErrorKind::Malformed {
             status: answer.status,
             detail: answer.to_string(),
         };
-        return ApiError {
-            api,
-            region: region.to_string(),
-            resource: resource.map(str::to_string),
-            kind,
-        };
     }
-    let kind = match &err {
+    match err {
         SdkError::ServiceError(service) => {
             let code = err.code().unwrap_or("Unknown").to_string();
             let message = err.message().unwrap_or_default().to_string();
@@ -180,24 +253,18 @@ where
         // Certificates, proxies and the CA bundle are named, with the endpoint.
         SdkError::DispatchFailure(failure) => ApiErrorKind::Unreachable {
             reason: failure.as_connector_error().map_or_else(
-                || DisplayErrorContext(&err).to_string(),
+                || DisplayErrorContext(err).to_string(),
                 |e| super::transport_error::describe(e),
             ),
         },
         SdkError::ResponseError(_) => ApiErrorKind::Unreachable {
-            reason: DisplayErrorContext(&err).to_string(),
+            reason: DisplayErrorContext(err).to_string(),
         },
         _ => ApiErrorKind::Service {
             code: "RequestNotSent".into(),
-            message: DisplayErrorContext(&err).to_string(),
+            message: DisplayErrorContext(err).to_string(),
             status: 0,
         },
-    };
-    ApiError {
-        api,
-        region: region.to_string(),
-        resource: resource.map(str::to_string),
-        kind,
     }
 }
 
@@ -285,6 +352,7 @@ fn to_vpc_table(table: &RouteTable, cidr: &str) -> Option<VpcRouteTable> {
         vpc_id: table.vpc_id()?.to_string(),
         main: table.associations().iter().any(|a| a.main() == Some(true)),
         vip_target: vpc_target(route),
+        account: None,
     })
 }
 
@@ -294,6 +362,7 @@ fn to_peering(p: &TransitGatewayPeeringAttachment) -> Option<Peering> {
         Some(PeeringSide {
             tgw_id: info.transit_gateway_id()?.to_string(),
             region: info.region()?.to_string(),
+            owner: info.owner_id().map(str::to_string),
         })
     };
     Some(Peering {
@@ -338,6 +407,19 @@ fn to_vpc_cidrs(vpc: &Vpc) -> Option<VpcCidrs> {
 }
 
 impl Ec2 for SdkEc2 {
+    fn in_account(&self, account: Option<&str>) -> Self {
+        SdkEc2 {
+            shared: Arc::clone(&self.shared),
+            account: account.map(str::to_string),
+        }
+    }
+
+    fn warm_up(&self, account: &str) {
+        if let Some(roles) = self.shared.roles.get() {
+            roles::warm_up(roles, account);
+        }
+    }
+
     async fn vip_route_tables(
         &self,
         region: &str,
@@ -346,13 +428,14 @@ impl Ec2 for SdkEc2 {
         let _permit = self.permit().await;
         let cidr = cidr(vip);
         let tables = every_item!(
-            self.client(region)
+            self.client(region).await?
                 .describe_route_tables()
                 .filters(filter("route.destination-cidr-block", &cidr)),
             Api::DescribeRouteTables,
             region,
             None
-        )?;
+        )
+        .map_err(|e| self.in_context(e))?;
         Ok(tables
             .iter()
             .filter_map(|t| to_vpc_table(t, &cidr))
@@ -362,13 +445,14 @@ impl Ec2 for SdkEc2 {
     async fn vpc_attachments(&self, region: &str) -> Result<Vec<VpcAttachment>, ApiError> {
         let _permit = self.permit().await;
         let atts = every_item!(
-            self.client(region)
+            self.client(region).await?
                 .describe_transit_gateway_vpc_attachments()
                 .filters(states(crate::engine::topology::ATTACHMENT_STATES_IN_PATH)),
             Api::DescribeTransitGatewayVpcAttachments,
             region,
             None
-        )?;
+        )
+        .map_err(|e| self.in_context(e))?;
         Ok(atts
             .iter()
             .filter_map(|a| {
@@ -376,6 +460,7 @@ impl Ec2 for SdkEc2 {
                     id: a.transit_gateway_attachment_id()?.to_string(),
                     tgw_id: a.transit_gateway_id()?.to_string(),
                     vpc_id: a.vpc_id()?.to_string(),
+                    vpc_owner: a.vpc_owner_id().map(str::to_string),
                 })
             })
             .collect())
@@ -384,13 +469,14 @@ impl Ec2 for SdkEc2 {
     async fn peerings(&self, region: &str) -> Result<Vec<Peering>, ApiError> {
         let _permit = self.permit().await;
         let peerings = every_item!(
-            self.client(region)
+            self.client(region).await?
                 .describe_transit_gateway_peering_attachments()
                 .filters(states(crate::engine::topology::ATTACHMENT_STATES_IN_PATH)),
             Api::DescribeTransitGatewayPeeringAttachments,
             region,
             None
-        )?;
+        )
+        .map_err(|e| self.in_context(e))?;
         Ok(peerings.iter().filter_map(to_peering).collect())
     }
 
@@ -402,6 +488,7 @@ impl Ec2 for SdkEc2 {
         let _permit = self.permit().await;
         let mut request = self
             .client(region)
+            .await?
             .describe_transit_gateway_route_tables()
             .filters(states(
                 crate::engine::topology::TGW_ROUTE_TABLE_STATES_SEARCHED,
@@ -418,13 +505,15 @@ impl Ec2 for SdkEc2 {
             Api::DescribeTransitGatewayRouteTables,
             region,
             None
-        )?;
+        )
+        .map_err(|e| self.in_context(e))?;
         Ok(tables
             .iter()
             .filter_map(|t| {
                 Some(TgwRouteTable {
                     id: t.transit_gateway_route_table_id()?.to_string(),
                     tgw_id: t.transit_gateway_id()?.to_string(),
+                    account: None,
                 })
             })
             .collect())
@@ -440,12 +529,14 @@ impl Ec2 for SdkEc2 {
         let cidr = cidr(vip);
         let found = self
             .client(region)
+            .await?
             .search_transit_gateway_routes()
             .transit_gateway_route_table_id(table_id)
             .filters(filter("route-search.exact-match", &cidr))
             .send()
             .await
-            .map_err(|e| api_error(Api::SearchTransitGatewayRoutes, region, Some(table_id), e))?;
+            .map_err(|e| api_error(Api::SearchTransitGatewayRoutes, region, Some(table_id), e))
+            .map_err(|e| self.in_context(e))?;
         Ok(found
             .routes()
             .iter()
@@ -453,17 +544,23 @@ impl Ec2 for SdkEc2 {
             .map(to_tgw_route))
     }
 
-    async fn transit_gateways(&self, region: &str) -> Result<Vec<String>, ApiError> {
+    async fn transit_gateways(&self, region: &str) -> Result<Vec<TransitGateway>, ApiError> {
         let _permit = self.permit().await;
         let tgws = every_item!(
-            self.client(region).describe_transit_gateways(),
+            self.client(region).await?.describe_transit_gateways(),
             Api::DescribeTransitGateways,
             region,
             None
-        )?;
+        )
+        .map_err(|e| self.in_context(e))?;
         Ok(tgws
             .iter()
-            .filter_map(|t| t.transit_gateway_id().map(str::to_string))
+            .filter_map(|t| {
+                Some(TransitGateway {
+                    id: t.transit_gateway_id()?.to_string(),
+                    owner: t.owner_id().map(str::to_string),
+                })
+            })
             .collect())
     }
 
@@ -474,14 +571,15 @@ impl Ec2 for SdkEc2 {
     ) -> Result<Option<String>, ApiError> {
         let _permit = self.permit().await;
         let tables = every_item!(
-            self.client(region)
+            self.client(region).await?
                 .describe_route_tables()
                 .filters(filter("vpc-id", vpc_id))
                 .filters(filter("association.main", "true")),
             Api::DescribeRouteTables,
             region,
             Some(vpc_id)
-        )?;
+        )
+        .map_err(|e| self.in_context(e))?;
         Ok(tables
             .iter()
             .find_map(|t| t.route_table_id().map(str::to_string)))
@@ -490,11 +588,12 @@ impl Ec2 for SdkEc2 {
     async fn vpc_cidrs(&self, region: &str) -> Result<Vec<VpcCidrs>, ApiError> {
         let _permit = self.permit().await;
         let vpcs = every_item!(
-            self.client(region).describe_vpcs(),
+            self.client(region).await?.describe_vpcs(),
             Api::DescribeVpcs,
             region,
             None
-        )?;
+        )
+        .map_err(|e| self.in_context(e))?;
         Ok(vpcs.iter().filter_map(to_vpc_cidrs).collect())
     }
 
@@ -502,6 +601,7 @@ impl Ec2 for SdkEc2 {
         let _permit = self.permit().await;
         let answer = self
             .client(region)
+            .await?
             .describe_network_interface_attribute()
             .network_interface_id(eni_id)
             .attribute(NetworkInterfaceAttribute::SourceDestCheck)
@@ -514,7 +614,8 @@ impl Ec2 for SdkEc2 {
                     Some(eni_id),
                     e,
                 )
-            })?;
+            })
+            .map_err(|e| self.in_context(e))?;
         // EC2 turns the check on for every new ENI; absent means unchanged.
         Ok(answer
             .source_dest_check()
@@ -529,7 +630,9 @@ impl Ec2 for SdkEc2 {
         dry_run: bool,
     ) -> Result<(), ApiError> {
         let _permit = self.permit().await;
-        let client = self.client(&r.region);
+        // The replacement says whose table it is, whichever account `self` is in.
+        let this = self.in_account(r.account.as_deref());
+        let client = this.client(&r.region).await?;
         let table = r.table_id.as_str();
         let result = match &r.target {
             Target::Attachment(id) => client
@@ -561,7 +664,7 @@ impl Ec2 for SdkEc2 {
         };
         match result {
             Err(e) if dry_run && e.code() == "DryRunOperation" => Ok(()),
-            other => other,
+            other => other.map_err(|e| this.in_context(e)),
         }
     }
 }

@@ -125,7 +125,7 @@ async fn switchover(
         }
     };
     say_starting(kind, vip, &node);
-    let (ec2, _) = session::connect(settings, &node.region).await;
+    let (ec2, _) = session::connect(settings, &node, vip).await;
     let node_view = json.then(|| json::NodeView::new(&node, interface));
     let (_, plan) = session::observe_until(&ec2, node, vip, deadline, bound.remote).await;
     lines::findings(&plan).iter().for_each(emit);

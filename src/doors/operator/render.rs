@@ -150,11 +150,13 @@ pub fn status(r: &StatusReport) -> String {
         );
     }
     out.push('\n');
+    // Cross-account runs say whose each table is, right after its region.
+    let accounts = r.routes.iter().any(|row| row.account.is_some());
     let rows: Vec<Vec<Cell>> = r
         .routes
         .iter()
         .map(|row| {
-            vec![
+            let mut cells = vec![
                 cell(&row.region),
                 cell(hop_label(row.hop)),
                 cell(row.table_id.as_deref().unwrap_or("?")),
@@ -162,14 +164,18 @@ pub fn status(r: &StatusReport) -> String {
                 cell(&row.desired),
                 styled(row.state.as_str(), state_style(row.state)),
                 styled(row.detail.as_deref().unwrap_or(""), QUIET),
-            ]
+            ];
+            if accounts {
+                cells.insert(1, cell(row.account.as_deref().unwrap_or("?")));
+            }
+            cells
         })
         .collect();
-    table(
-        &mut out,
-        &["REGION", "HOP", "TABLE", "CURRENT", "DESIRED", "STATE", ""],
-        &rows,
-    );
+    let mut header = vec!["REGION", "HOP", "TABLE", "CURRENT", "DESIRED", "STATE", ""];
+    if accounts {
+        header.insert(1, "ACCOUNT");
+    }
+    table(&mut out, &header, &rows);
     findings(&mut out, &r.findings);
     let bad = r.routes.iter().filter(|x| !x.state.is_fine()).count();
     let verdict = if r.ok {
@@ -211,19 +217,28 @@ pub fn plan(r: &PlanReport) -> String {
         );
     } else {
         out.push('\n');
+        let accounts = r.replacements.iter().any(|x| x.account.is_some());
         let rows: Vec<Vec<Cell>> = r
             .replacements
             .iter()
             .map(|x| {
-                vec![
+                let mut cells = vec![
                     cell(&x.region),
                     cell(hop_label(x.hop)),
                     cell(&x.table_id),
                     cell(format!("{} -> {}", x.from, x.to)),
-                ]
+                ];
+                if accounts {
+                    cells.insert(1, cell(x.account.as_deref().unwrap_or("?")));
+                }
+                cells
             })
             .collect();
-        table(&mut out, &["REGION", "HOP", "TABLE", "CHANGE"], &rows);
+        let mut header = vec!["REGION", "HOP", "TABLE", "CHANGE"];
+        if accounts {
+            header.insert(1, "ACCOUNT");
+        }
+        table(&mut out, &header, &rows);
     }
     if !r.unreachable_regions.is_empty() {
         let _ = writeln!(

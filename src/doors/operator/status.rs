@@ -62,6 +62,9 @@ pub struct RouteRow {
     pub table_id: Option<String>,
     /// The VPC or TGW the table belongs to.
     pub owner: String,
+    /// The AWS account that owns the table (cross-account runs only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     /// Null when the route is missing or was not seen.
     pub current: Option<String>,
     pub desired: String,
@@ -136,7 +139,7 @@ pub fn report(
     main: MainTable,
 ) -> StatusReport {
     let mut findings = FindingView::all(plan);
-    let mut routes: Vec<RouteRow> = plan.checks.iter().map(row_of_check).collect();
+    let mut routes: Vec<RouteRow> = plan.checks.iter().map(|c| row_of_check(c, plan)).collect();
     // A main table we could not look up leaves a MISSING route possible.
     let mut unsure = false;
     match main {
@@ -164,7 +167,7 @@ pub fn report(
     }
 }
 
-fn row_of_check(c: &RouteCheck) -> RouteRow {
+fn row_of_check(c: &RouteCheck, plan: &Plan) -> RouteRow {
     let (state, detail) = match c.verdict {
         Verdict::Right => (RouteState::Ok, None),
         Verdict::Propagated => (
@@ -179,6 +182,7 @@ fn row_of_check(c: &RouteCheck) -> RouteRow {
         hop: c.hop,
         table_id: Some(c.table_id.clone()),
         owner: c.owner.clone(),
+        account: plan.account_of(c),
         current: Some(c.current.to_string()),
         desired: c.desired.to_string(),
         state,
@@ -192,6 +196,7 @@ fn missing_main(topo: &Topology, table_id: String) -> RouteRow {
         hop: Hop::LocalVpc,
         table_id: Some(table_id),
         owner: topo.node.vpc_id.clone(),
+        account: None,
         current: None,
         desired: topo.node.eni_id.clone(),
         state: RouteState::Missing,
@@ -258,6 +263,7 @@ fn missing_in(facts: &RegionFacts, tgw_id: &str, desired: &str, hop: Hop) -> Vec
             hop,
             table_id: Some(t.table.id.clone()),
             owner: tgw_id.to_string(),
+            account: None,
             current: None,
             desired: desired.to_string(),
             state,
@@ -285,6 +291,7 @@ fn unreachable_rows(topo: &Topology, plan: &Plan) -> Vec<RouteRow> {
             hop: Hop::RemoteTgw,
             table_id: None,
             owner: p.tgw_id,
+            account: None,
             current: None,
             desired: p.peering_id,
             state: RouteState::Unreachable,

@@ -220,7 +220,7 @@ async fn switchover(action: &str, params: &Params, path: &Path, started: Instant
             node.eni_id, node.vpc_id, node.region
         ),
     });
-    let (ec2, _) = session::connect(&params.settings, &node.region).await;
+    let (ec2, _) = session::connect(&params.settings, &node, vip).await;
     let (_, plan) = session::observe_until(&ec2, node, vip, deadline, bound.remote).await;
     lines::findings(&plan).iter().for_each(emit);
     let mut tally = Tally::of_plan(&plan);

@@ -103,6 +103,22 @@ pub const PARAMETERS: &[Parameter] = &[
         longdesc: "Path of a PEM file of certificate authorities trusted for the EC2 endpoints in addition to the system's trust store (a TLS-inspecting proxy's CA); when unset, AWS_CA_BUNDLE from the cluster's environment or the AWS profile's ca_bundle. A file that cannot be read or holds a certificate that does not parse makes start fail, naming the file.",
     },
     Parameter {
+        name: "assume_role_arn",
+        lifekeeper: Some("TGW_RK_ASSUME_ROLE_ARN"),
+        kind: "string",
+        default: None,
+        shortdesc: "Role to assume in the other AWS accounts the VIP's routes cross",
+        longdesc: "For landing zones, where Transit Gateways, client VPCs or the other node live in other AWS accounts: an IAM role ARN template such as arn:aws:iam::{account}:role/LifeKeeperTgwRoutes, {account} standing for the 12-digit owner of each route table. Each hop is then done in the account that owns its table, through that role (sts:AssumeRole, one per account per run); the node's own account uses the node's own credentials. Unset: every table is in the node's account, as before.",
+    },
+    Parameter {
+        name: "assume_role_external_id",
+        lifekeeper: Some("TGW_RK_ASSUME_ROLE_EXTERNAL_ID"),
+        kind: "string",
+        default: None,
+        shortdesc: "External id the roles' trust policies require",
+        longdesc: "The sts:ExternalId condition value of the roles named by assume_role_arn, when their trust policy requires one.",
+    },
+    Parameter {
         name: "syslog_facility",
         lifekeeper: Some("LKSYSLOGSELECTOR"),
         kind: "string",
@@ -148,6 +164,9 @@ pub fn vip(env: &HashMap<String, String>) -> Result<Ipv4Addr, String> {
 /// Every parameter, or why the configuration can never work.
 pub fn read(env: &HashMap<String, String>) -> Result<Params, String> {
     let vip = vip(env)?;
+    if let Some(template) = reskey(env, "assume_role_arn").filter(|t| !t.trim().is_empty()) {
+        crate::settings::check_template(template).map_err(|why| in_ocf_terms(&why))?;
+    }
     let mut warnings = Vec::new();
     let degraded_when_unobservable = match reskey(env, DEGRADED) {
         None => false,

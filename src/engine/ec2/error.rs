@@ -20,6 +20,9 @@ pub enum Api {
     DescribeVpcs,
     /// Optional (doctor only): the ENI's source/destination check.
     DescribeNetworkInterfaceAttribute,
+    /// STS, cross-account runs only: the role of another account, for
+    /// the hops whose route tables that account owns.
+    AssumeRole,
 }
 
 impl Api {
@@ -53,11 +56,15 @@ impl Api {
             Api::ReplaceTransitGatewayRoute => "ReplaceTransitGatewayRoute",
             Api::DescribeVpcs => "DescribeVpcs",
             Api::DescribeNetworkInterfaceAttribute => "DescribeNetworkInterfaceAttribute",
+            Api::AssumeRole => "AssumeRole",
         }
     }
 
     pub fn iam_action(self) -> String {
-        format!("ec2:{}", self.action())
+        match self {
+            Api::AssumeRole => "sts:AssumeRole".to_string(),
+            api => format!("ec2:{}", api.action()),
+        }
     }
 }
 
@@ -83,12 +90,26 @@ pub enum ApiErrorKind {
 
 /// A failed EC2 call with everything an operator needs to act on it.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
-#[error("({region}{}): {kind}", resource.as_ref().map(|r| format!(", {r}")).unwrap_or_default())]
+#[error(
+    "({region}{}{}): {kind}",
+    account.as_ref().map(|a| format!(", account {}", a.account)).unwrap_or_default(),
+    resource.as_ref().map(|r| format!(", {r}")).unwrap_or_default()
+)]
 pub struct ApiError {
     pub api: Api,
     pub region: String,
     pub resource: Option<String>,
+    /// The other AWS account the call was made in (cross-account runs);
+    /// `None`: with the node's own credentials.
+    pub account: Option<AccountContext>,
     pub kind: ApiErrorKind,
+}
+
+/// Another AWS account, and the role this run acts through there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountContext {
+    pub account: String,
+    pub role_arn: String,
 }
 
 impl ApiError {
@@ -172,6 +193,7 @@ mod tests {
             api: Api::DescribeRouteTables,
             region: "us-west-2".into(),
             resource: None,
+            account: None,
             kind,
         };
         let err = mk(ApiErrorKind::Overloaded {
@@ -207,6 +229,7 @@ mod tests {
             api: Api::DescribeRouteTables,
             region: "r".into(),
             resource: None,
+            account: None,
             kind,
         };
         assert!(

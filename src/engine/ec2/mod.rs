@@ -8,12 +8,13 @@
 
 mod error;
 
-pub use error::{Api, ApiError, ApiErrorKind};
+pub use error::{AccountContext, Api, ApiError, ApiErrorKind};
 
 use std::net::Ipv4Addr;
 
 use crate::engine::topology::{
-    Peering, Target, TgwRouteTable, TgwVipRoute, VpcAttachment, VpcCidrs, VpcRouteTable,
+    Peering, Target, TgwRouteTable, TgwVipRoute, TransitGateway, VpcAttachment, VpcCidrs,
+    VpcRouteTable,
 };
 
 /// A request to replace the VIP route in one table.
@@ -22,12 +23,23 @@ pub struct Replacement {
     pub region: String,
     pub table_id: String,
     pub target: Target,
+    /// The account whose role writes it (`None`: the node's own credentials).
+    pub account: Option<String>,
 }
 
 /// EC2 as the engine sees it. Every call names its region: one endpoint per
 /// region, as on AWS. Only the exact `vip/32` destination is ever asked for or written.
 #[allow(async_fn_in_trait)]
-pub trait Ec2 {
+pub trait Ec2: Sized {
+    /// The same EC2, acting in `account` through its role (cross-account
+    /// runs), or with the node's own credentials for `None`. Every call of
+    /// the returned value is made there.
+    fn in_account(&self, account: Option<&str>) -> Self;
+
+    /// Starts obtaining `account`'s credentials now, so the first call made
+    /// there does not wait for them. Harmless when already under way.
+    fn warm_up(&self, account: &str);
+
     /// Route tables of the region that hold a `vip/32` route, with that route's target.
     async fn vip_route_tables(
         &self,
@@ -57,9 +69,10 @@ pub trait Ec2 {
         vip: Ipv4Addr,
     ) -> Result<Option<TgwVipRoute>, ApiError>;
 
-    /// Transit Gateway ids of the region. Restore never needs it; `doctor`
-    /// calls it to prove the permission and time each region's endpoint.
-    async fn transit_gateways(&self, region: &str) -> Result<Vec<String>, ApiError>;
+    /// Transit Gateways of the region visible to the caller (its own and
+    /// those shared with it), with their owners. Cross-account runs learn
+    /// who owns the local TGW from it; `doctor` proves the permission.
+    async fn transit_gateways(&self, region: &str) -> Result<Vec<TransitGateway>, ApiError>;
 
     /// The main route table of `vpc_id`, so `status` can tell a VIP route
     /// that is missing from one that was never meant to exist.

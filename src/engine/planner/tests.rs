@@ -16,6 +16,7 @@ fn vpc_table(id: &str, vpc: &str, target: Target) -> VpcRouteTable {
         vpc_id: vpc.into(),
         main: false,
         vip_target: target,
+        account: None,
     }
 }
 
@@ -24,6 +25,7 @@ fn att(id: &str, tgw: &str, vpc: &str) -> VpcAttachment {
         id: id.into(),
         tgw_id: tgw.into(),
         vpc_id: vpc.into(),
+        vpc_owner: None,
     }
 }
 
@@ -32,6 +34,7 @@ pub(crate) fn tgw_table(id: &str, tgw: &str, target: Option<Target>) -> TgwTable
         table: TgwRouteTable {
             id: id.into(),
             tgw_id: tgw.into(),
+            account: None,
         },
         vip_route: Ok(target.map(|target| TgwVipRoute {
             target,
@@ -70,6 +73,8 @@ pub(crate) fn two_region() -> Topology {
             "tgw-e",
             Some(attach("peer-ew")),
         )]),
+        tgw_attachments: None,
+        other_accounts: Vec::new(),
     };
     let west = RegionFacts {
         region: WEST.into(),
@@ -86,6 +91,8 @@ pub(crate) fn two_region() -> Topology {
             "tgw-w",
             Some(attach("att-n2")),
         )]),
+        tgw_attachments: None,
+        other_accounts: Vec::new(),
     };
     Topology {
         vip: "10.0.0.100".parse().unwrap(),
@@ -94,6 +101,7 @@ pub(crate) fn two_region() -> Topology {
             vpc_id: "vpc-n1".into(),
             eni_id: "eni-n1".into(),
             mac: "0e:00:00:00:00:01".into(),
+            identity: None,
         },
         local: east,
         peerings: Ok(vec![Peering {
@@ -101,10 +109,12 @@ pub(crate) fn two_region() -> Topology {
             requester: PeeringSide {
                 tgw_id: "tgw-e".into(),
                 region: EAST.into(),
+                owner: None,
             },
             accepter: PeeringSide {
                 tgw_id: "tgw-w".into(),
                 region: WEST.into(),
+                owner: None,
             },
         }]),
         remotes: vec![RemoteRegion::Observed(Box::new(west))],
@@ -218,6 +228,7 @@ fn the_other_node_plans_the_mirror_image() {
         vpc_id: "vpc-n2".into(),
         eni_id: "eni-n2".into(),
         mac: "0e:00:00:00:00:02".into(),
+        identity: None,
     };
     let plan = plan(&topo);
     assert_eq!(desired_of(&plan, "rtb-n2a").1, eni("eni-n2"));
@@ -295,6 +306,7 @@ pub(crate) fn denied(api: Api, region: &str) -> ApiError {
         api,
         region: region.into(),
         resource: None,
+        account: None,
         kind: ApiErrorKind::Denied {
             code: "UnauthorizedOperation".into(),
             message: "You are not authorized to perform this operation.".into(),
@@ -324,6 +336,7 @@ fn a_transient_error_in_a_remote_region_is_a_warning() {
         api: Api::DescribeTransitGatewayRouteTables,
         region: WEST.into(),
         resource: None,
+        account: None,
         kind: ApiErrorKind::Unreachable {
             reason: "read timeout".into(),
         },
@@ -401,6 +414,7 @@ fn a_propagated_route_is_reported_never_replaced() {
         table: TgwRouteTable {
             id: "tgw-rtb-e".into(),
             tgw_id: "tgw-e".into(),
+            account: None,
         },
         vip_route: Ok(Some(TgwVipRoute {
             target: attach("att-c1"),
@@ -423,6 +437,7 @@ fn failed(api: Api, region: &str, kind: ApiErrorKind) -> ApiError {
         api,
         region: region.into(),
         resource: None,
+        account: None,
         kind,
     }
 }

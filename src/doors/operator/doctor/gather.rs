@@ -65,7 +65,8 @@ pub async fn facts<'s>(
     let Some(Ok(node)) = node else {
         return facts;
     };
-    let (ec2, proxy_problem) = connect(settings, &node.region).await;
+    let named_vip = *facts.vip.as_ref().unwrap_or(&Ipv4Addr::UNSPECIFIED);
+    let (ec2, proxy_problem) = connect(settings, &node, named_vip).await;
     facts.proxy_problem = proxy_problem;
     let (credentials, ec2_facts) = tokio::join!(ec2.credentials(), async {
         match &facts.vip {

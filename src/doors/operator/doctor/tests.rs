@@ -218,6 +218,7 @@ fn a_silent_endpoint_fails_locally_and_warns_remotely() {
             api: Api::DescribeTransitGateways,
             region: p.region.clone(),
             resource: None,
+            account: None,
             kind: ApiErrorKind::Unreachable {
                 reason: "timed out".into(),
             },
@@ -251,6 +252,7 @@ fn an_endpoint_answering_only_errors_is_told_apart_from_a_silent_one() {
             api: Api::DescribeTransitGateways,
             region: p.region.clone(),
             resource: None,
+            account: None,
             kind,
         });
     }
@@ -309,6 +311,7 @@ fn failed_peering_lookup_is_not_a_single_region_cluster() {
         api: Api::DescribeTransitGatewayPeeringAttachments,
         region: "us-east-1".into(),
         resource: None,
+        account: None,
         kind: ApiErrorKind::Overloaded {
             code: "InternalError".into(),
             status: 500,

@@ -128,6 +128,7 @@ mod tests {
                 api: Api::DescribeTransitGateways,
                 region: "us-east-1".into(),
                 resource: None,
+                account: None,
                 kind,
             }),
         }

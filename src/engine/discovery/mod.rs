@@ -6,6 +6,11 @@
 //! failover into the surviving one hostage. Every lookup also ends at the
 //! run's deadline ([`crate::engine::deadline`]): one the local region still owes
 //! then counts as failed.
+//!
+//! Cross-account runs (a node whose identity is known) walk the same hops
+//! in [`across_accounts`], each in the account that owns its tables.
+
+mod across_accounts;
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -30,6 +35,9 @@ pub async fn discover<E: Ec2>(
     deadline: Instant,
     remote_silence: Duration,
 ) -> Topology {
+    if node.identity.is_some() {
+        return across_accounts::discover(ec2, node, vip, deadline, remote_silence).await;
+    }
     let region = node.region.clone();
     let r = region.as_str();
     let (vpc_tables, attachments, peerings, tgw_tables) = tokio::join!(
@@ -99,6 +107,8 @@ pub async fn discover<E: Ec2>(
             vpc_tables,
             attachments,
             tgw_tables,
+            tgw_attachments: None,
+            other_accounts: Vec::new(),
         },
         node,
         peerings,
@@ -125,8 +135,20 @@ async fn discover_remote<E: Ec2>(
             vpc_tables,
             attachments,
             tgw_tables,
+            tgw_attachments: None,
+            other_accounts: Vec::new(),
         }
     };
+    observed_by(deadline, region.clone(), work).await
+}
+
+/// A remote region's facts, or [`RemoteRegion::Unreachable`] when `work`
+/// is still running at `deadline`.
+pub(super) async fn observed_by(
+    deadline: Instant,
+    region: String,
+    work: impl Future<Output = RegionFacts>,
+) -> RemoteRegion {
     let allowed = deadline.saturating_duration_since(Instant::now());
     match tokio::time::timeout_at(deadline, work).await {
         Ok(facts) => RemoteRegion::Observed(Box::new(facts)),
@@ -138,7 +160,7 @@ async fn discover_remote<E: Ec2>(
 }
 
 /// Looks up the VIP route of every table that belongs to one of `tgws`, all at once.
-async fn search_vip_routes<E: Ec2>(
+pub(super) async fn search_vip_routes<E: Ec2>(
     ec2: &E,
     region: &str,
     tables: Result<Vec<TgwRouteTable>, ApiError>,

@@ -1,0 +1,424 @@
+//! The five hops across AWS accounts (landing zones): every lookup is made
+//! in the account that owns what it looks at, with that account's role.
+//!
+//! Owners come from AWS's own answers, so there is no account list to keep:
+//! the local TGW's from `DescribeTransitGateways` (a TGW shared through RAM
+//! is visible to the accounts it is shared with, with its owner's id), a
+//! peer TGW's from its side of the peering attachment, a VPC's from
+//! `vpcOwnerId` on its TGW attachment as the TGW's owner sees it (an account
+//! that merely attaches a VPC sees only its own attachments). A role is
+//! warmed up as soon as its account appears, so AssumeRole overlaps with
+//! the lookups still running rather than following them.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use tokio::time::Instant;
+
+use super::{observed_by, search_vip_routes};
+use crate::engine::deadline::{after, by};
+use crate::engine::ec2::{Api, ApiError, Ec2};
+use crate::engine::topology::{
+    AccountTables, LocalNode, LocalTgw, Peering, RegionFacts, TgwRouteTable,
+    TgwTableFacts, Topology, TransitGateway, VpcAttachment, VpcRouteTable, choose_local_tgw,
+    peered_tgws,
+};
+
+/// A TGW of the walk and the account that owns it.
+type OwnedTgw = (String, Option<String>);
+
+/// Looks the topology up across accounts; the deadlines mean what they
+/// mean for [`super::discover`].
+pub async fn discover<E: Ec2>(
+    ec2: &E,
+    node: LocalNode,
+    vip: Ipv4Addr,
+    deadline: Instant,
+    remote_silence: Duration,
+) -> Topology {
+    let r = node.region.clone();
+    let (vpc_tables, attachments, tgws) = tokio::join!(
+        by(deadline, Api::DescribeRouteTables, &r, ec2.vip_route_tables(&r, vip)),
+        by(
+            deadline,
+            Api::DescribeTransitGatewayVpcAttachments,
+            &r,
+            ec2.vpc_attachments(&r)
+        ),
+        async {
+            let tgws = by(deadline, Api::DescribeTransitGateways, &r, ec2.transit_gateways(&r));
+            let tgws = tgws.await;
+            warm_up_owners(ec2, &node, tgws.iter().flatten().map(|t| &t.owner));
+            tgws
+        },
+    );
+    let local_tgw = attachments
+        .as_ref()
+        .ok()
+        .and_then(|a| choose_local_tgw(a, &node.vpc_id));
+    let Some(local_tgw) = local_tgw else {
+        // No TGW to follow: the planner reports why, from `attachments`.
+        let local = region_facts(&r, vpc_tables, attachments, Ok(Vec::new()), Vec::new());
+        return Topology {
+            vip,
+            node,
+            local,
+            peerings: Ok(Vec::new()),
+            remotes: Vec::new(),
+        };
+    };
+    let owner = tgws.map(|t| owner_of(&t, &local_tgw.tgw_id));
+    let seen = owner_view(ec2, &node, &local_tgw, owner, deadline).await;
+    let peers = match &seen.peerings {
+        Ok(p) => peered_tgws(p, &local_tgw.tgw_id),
+        Err(_) => Vec::new(),
+    };
+    warm_up_owners(ec2, &node, peers.iter().map(|p| &p.owner));
+
+    let mut by_region: BTreeMap<String, Vec<OwnedTgw>> = BTreeMap::new();
+    for p in &peers {
+        let entry = by_region.entry(p.region.clone()).or_default();
+        entry.push((p.tgw_id.clone(), p.owner.clone()));
+    }
+    let local_peers = by_region.remove(&r).unwrap_or_default();
+    let remote_deadline = deadline.min(after(remote_silence));
+    let own_attachments = attachments.clone();
+    let local_work = LocalHops {
+        ec2,
+        node: &node,
+        local_tgw: &local_tgw,
+        seen,
+        own_attachments,
+        local_peers,
+    };
+    let remotes = join_all(by_region.into_iter().map(|(region, tgws)| {
+        let work = region_hops(ec2, &node, region.clone(), tgws, vip, deadline);
+        observed_by(remote_deadline, region, work)
+    }));
+    let ((tgw_tables, tgw_attachments, other_accounts, peerings), remotes) =
+        tokio::join!(local_work.finish(vip, deadline), remotes);
+    let mut local = region_facts(&r, vpc_tables, attachments, tgw_tables, other_accounts);
+    local.tgw_attachments = tgw_attachments;
+    Topology {
+        vip,
+        node,
+        local,
+        peerings,
+        remotes,
+    }
+}
+
+/// The owner of `tgw_id` among the visible TGWs; `None` when it is not
+/// listed (then it is taken to be the node's own).
+fn owner_of(tgws: &[TransitGateway], tgw_id: &str) -> Option<String> {
+    tgws.iter()
+        .find(|t| t.id == tgw_id)
+        .and_then(|t| t.owner.clone())
+}
+
+/// Starts assuming the role of every other account among `owners`.
+fn warm_up_owners<'o, E: Ec2>(
+    ec2: &E,
+    node: &LocalNode,
+    owners: impl Iterator<Item = &'o Option<String>>,
+) {
+    let accounts: BTreeSet<String> = owners
+        .filter_map(|o| node.credentials_for(o.as_deref()))
+        .collect();
+    accounts.iter().for_each(|a| ec2.warm_up(a));
+}
+
+/// What the local TGW's owner sees of it: its peerings, its route tables
+/// (not yet searched) and, when that is another account, every attachment.
+struct OwnerView {
+    account: Option<String>,
+    peerings: Result<Vec<Peering>, ApiError>,
+    tgw_tables: Result<Vec<TgwRouteTable>, ApiError>,
+    tgw_attachments: Option<Result<Vec<VpcAttachment>, ApiError>>,
+}
+
+async fn owner_view<E: Ec2>(
+    ec2: &E,
+    node: &LocalNode,
+    local_tgw: &LocalTgw,
+    owner: Result<Option<String>, ApiError>,
+    deadline: Instant,
+) -> OwnerView {
+    let r = node.region.as_str();
+    let owner = match owner {
+        Ok(owner) => owner,
+        // Whose the TGW is stays unknown: every hop behind it fails with why.
+        Err(e) => {
+            return OwnerView {
+                account: None,
+                peerings: Err(e.clone()),
+                tgw_tables: Err(e.clone()),
+                tgw_attachments: Some(Err(e)),
+            };
+        }
+    };
+    let account = node.credentials_for(owner.as_deref());
+    let there = ec2.in_account(account.as_deref());
+    let ids = [local_tgw.tgw_id.clone()];
+    let (peerings, tgw_tables, tgw_attachments) = tokio::join!(
+        by(
+            deadline,
+            Api::DescribeTransitGatewayPeeringAttachments,
+            r,
+            there.peerings(r)
+        ),
+        by(
+            deadline,
+            Api::DescribeTransitGatewayRouteTables,
+            r,
+            there.tgw_route_tables(r, &ids)
+        ),
+        async {
+            // The node's own account already listed every attachment it can see.
+            match &account {
+                Some(_) => Some(attachments_in(&there, node, r, deadline).await),
+                None => None,
+            }
+        },
+    );
+    OwnerView {
+        tgw_tables: tgw_tables.map(|t| with_account(t, &account)),
+        account,
+        peerings,
+        tgw_attachments,
+    }
+}
+
+/// The attachments of a region as `there` sees them, warming up the role
+/// of every account owning one of their VPCs.
+async fn attachments_in<E: Ec2>(
+    there: &E,
+    node: &LocalNode,
+    region: &str,
+    deadline: Instant,
+) -> Result<Vec<VpcAttachment>, ApiError> {
+    let found = by(
+        deadline,
+        Api::DescribeTransitGatewayVpcAttachments,
+        region,
+        there.vpc_attachments(region),
+    )
+    .await;
+    warm_up_owners(there, node, found.iter().flatten().map(|a| &a.vpc_owner));
+    found
+}
+
+/// The local region's hops 2 and 4, once the local TGW's owner was heard.
+struct LocalHops<'e, E> {
+    ec2: &'e E,
+    node: &'e LocalNode,
+    local_tgw: &'e LocalTgw,
+    seen: OwnerView,
+    own_attachments: Result<Vec<VpcAttachment>, ApiError>,
+    /// Peers in the local region (intra-region peering), with their owners.
+    local_peers: Vec<OwnedTgw>,
+}
+
+/// Local TGW tables, attachments of the local TGW's VPCs (its owner's view),
+/// the other accounts' VPC tables, and the peerings.
+type LocalResults = (
+    Result<Vec<TgwTableFacts>, ApiError>,
+    Option<Result<Vec<VpcAttachment>, ApiError>>,
+    Vec<AccountTables>,
+    Result<Vec<Peering>, ApiError>,
+);
+
+impl<E: Ec2> LocalHops<'_, E> {
+    async fn finish(self, vip: Ipv4Addr, deadline: Instant) -> LocalResults {
+        let (ec2, node) = (self.ec2, self.node);
+        let r = node.region.as_str();
+        let local_id = self.local_tgw.tgw_id.clone();
+        let there = ec2.in_account(self.seen.account.as_deref());
+        let search = search_vip_routes(
+            &there,
+            r,
+            self.seen.tgw_tables,
+            std::slice::from_ref(&local_id),
+            vip,
+            deadline,
+        );
+        let peers = tgw_owners_view(ec2, node, r, &self.local_peers, vip, deadline);
+        let (tables, (peer_tables, peer_attachments)) = tokio::join!(search, peers);
+        let tgw_tables = merge(vec![tables, peer_tables]);
+        let mut attachments = self
+            .seen
+            .tgw_attachments
+            .unwrap_or_else(|| self.own_attachments.clone());
+        if !self.local_peers.is_empty() {
+            attachments = merge(vec![attachments, peer_attachments]);
+        }
+        let mut tgw_ids: Vec<String> = self.local_peers.into_iter().map(|(id, _)| id).collect();
+        tgw_ids.push(local_id);
+        // The node's own tables of this region were read first thing.
+        let owners = Owners::Others;
+        let (_, others) = vpc_tables_of_owners(ec2, node, r, (&attachments, &tgw_ids), owners, vip, deadline).await;
+        // With the node's own view only, `attachments` is that view itself.
+        let tgw_attachments = Some(attachments);
+        (tgw_tables, tgw_attachments, others, self.seen.peerings)
+    }
+}
+
+/// A remote region's hops 3 and 5: the peer TGWs' tables and attachments in
+/// their owners' accounts, then the attached VPCs' tables in theirs.
+async fn region_hops<E: Ec2>(
+    ec2: &E,
+    node: &LocalNode,
+    region: String,
+    tgws: Vec<OwnedTgw>,
+    vip: Ipv4Addr,
+    deadline: Instant,
+) -> RegionFacts {
+    let (tgw_tables, attachments) =
+        tgw_owners_view(ec2, node, &region, &tgws, vip, deadline).await;
+    let ids: Vec<String> = tgws.into_iter().map(|(id, _)| id).collect();
+    let on = (&attachments, ids.as_slice());
+    let (own, others) =
+        vpc_tables_of_owners(ec2, node, &region, on, Owners::All, vip, deadline).await;
+    region_facts(&region, own, attachments, tgw_tables, others)
+}
+
+/// The tables (searched) and attachments of `tgws`, each TGW looked up in
+/// its owner's account, one lookup pair per account.
+async fn tgw_owners_view<E: Ec2>(
+    ec2: &E,
+    node: &LocalNode,
+    region: &str,
+    tgws: &[OwnedTgw],
+    vip: Ipv4Addr,
+    deadline: Instant,
+) -> (
+    Result<Vec<TgwTableFacts>, ApiError>,
+    Result<Vec<VpcAttachment>, ApiError>,
+) {
+    let mut by_account: BTreeMap<Option<String>, Vec<String>> = BTreeMap::new();
+    for (id, owner) in tgws {
+        let account = node.credentials_for(owner.as_deref());
+        by_account.entry(account).or_default().push(id.clone());
+    }
+    let views = join_all(by_account.into_iter().map(|(account, ids)| async move {
+        let there = ec2.in_account(account.as_deref());
+        let (tables, attachments) = tokio::join!(
+            by(
+                deadline,
+                Api::DescribeTransitGatewayRouteTables,
+                region,
+                there.tgw_route_tables(region, &ids)
+            ),
+            attachments_in(&there, node, region, deadline),
+        );
+        let tables = tables.map(|t| with_account(t, &account));
+        let searched = search_vip_routes(&there, region, tables, &ids, vip, deadline).await;
+        (searched, attachments)
+    }))
+    .await;
+    let (tables, attachments): (Vec<_>, Vec<_>) = views.into_iter().unzip();
+    (merge(tables), merge(attachments))
+}
+
+/// Whose VPC tables [`vpc_tables_of_owners`] looks up.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Owners {
+    /// The node's own account too (a remote region).
+    All,
+    /// Only the other accounts (the node's own tables are already known).
+    Others,
+}
+
+/// The VIP route tables of every account owning a VPC attached to one of
+/// the TGWs `on` names: the node's own (an empty answer, without a call,
+/// when it owns none) and each other account's, one lookup per account.
+async fn vpc_tables_of_owners<E: Ec2>(
+    ec2: &E,
+    node: &LocalNode,
+    region: &str,
+    on: (&Result<Vec<VpcAttachment>, ApiError>, &[String]),
+    owners: Owners,
+    vip: Ipv4Addr,
+    deadline: Instant,
+) -> (Result<Vec<VpcRouteTable>, ApiError>, Vec<AccountTables>) {
+    let (attachments, tgw_ids) = on;
+    let accounts: BTreeSet<Option<String>> = attachments
+        .iter()
+        .flatten()
+        .filter(|a| tgw_ids.contains(&a.tgw_id) && a.vpc_id != node.vpc_id)
+        .map(|a| node.credentials_for(a.vpc_owner.as_deref()))
+        .filter(|account| account.is_some() || owners == Owners::All)
+        .collect();
+    let lookups = join_all(accounts.into_iter().map(|account| async move {
+        let there = ec2.in_account(account.as_deref());
+        let found = by(
+            deadline,
+            Api::DescribeRouteTables,
+            region,
+            there.vip_route_tables(region, vip),
+        );
+        let tables = found.await.map(|t| with_vpc_account(t, &account));
+        (account, tables)
+    }))
+    .await;
+    let mut own = Ok(Vec::new());
+    let mut others = Vec::new();
+    for (account, vpc_tables) in lookups {
+        match account {
+            None => own = vpc_tables,
+            Some(account) => others.push(AccountTables {
+                account,
+                vpc_tables,
+            }),
+        }
+    }
+    (own, others)
+}
+
+fn region_facts(
+    region: &str,
+    vpc_tables: Result<Vec<VpcRouteTable>, ApiError>,
+    attachments: Result<Vec<VpcAttachment>, ApiError>,
+    tgw_tables: Result<Vec<TgwTableFacts>, ApiError>,
+    other_accounts: Vec<AccountTables>,
+) -> RegionFacts {
+    RegionFacts {
+        region: region.to_string(),
+        vpc_tables,
+        attachments,
+        tgw_tables,
+        tgw_attachments: None,
+        other_accounts,
+    }
+}
+
+/// Several lookups as one: everything they found, or the first failure.
+fn merge<T>(parts: Vec<Result<Vec<T>, ApiError>>) -> Result<Vec<T>, ApiError> {
+    let mut all = Vec::new();
+    for part in parts {
+        all.extend(part?);
+    }
+    Ok(all)
+}
+
+fn with_account(tables: Vec<TgwRouteTable>, account: &Option<String>) -> Vec<TgwRouteTable> {
+    tables
+        .into_iter()
+        .map(|t| TgwRouteTable {
+            account: account.clone(),
+            ..t
+        })
+        .collect()
+}
+
+fn with_vpc_account(tables: Vec<VpcRouteTable>, account: &Option<String>) -> Vec<VpcRouteTable> {
+    tables
+        .into_iter()
+        .map(|t| VpcRouteTable {
+            account: account.clone(),
+            ..t
+        })
+        .collect()
+}
