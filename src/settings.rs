@@ -409,7 +409,10 @@ mod tests {
     #[test]
     fn role_templates_keep_their_partition_and_refuse_what_is_not_one() {
         let file = map(&[
-            ("TGW_RK_ASSUME_ROLE_ARN", "arn:aws-cn:iam::{account}:role/ops/Tgw"),
+            (
+                "TGW_RK_ASSUME_ROLE_ARN",
+                "arn:aws-cn:iam::{account}:role/ops/Tgw",
+            ),
             ("TGW_RK_ASSUME_ROLE_EXTERNAL_ID", "ext-1"),
         ]);
         let s = Settings::resolve("f".into(), &file, &HashMap::new(), vec![]);
@@ -433,7 +436,11 @@ mod tests {
         let s = Settings::resolve("f".into(), &file, &HashMap::new(), vec![]);
         assert!(s.assume_role.is_some(), "kept, to fail per account");
         assert_eq!(s.warnings.len(), 1);
-        assert!(s.warnings[0].to_string().contains("{account}"), "{:?}", s.warnings);
+        assert!(
+            s.warnings[0].to_string().contains("{account}"),
+            "{:?}",
+            s.warnings
+        );
         let none = Settings::resolve("f".into(), &HashMap::new(), &HashMap::new(), vec![]);
         assert_eq!(none.assume_role, None);
     }

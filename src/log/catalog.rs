@@ -522,7 +522,10 @@ pub fn detail_of(err: &ApiError) -> String {
 
 /// The line for a failure to assume a role: 127116 (the hops there fail).
 pub fn role_refused(err: &ApiError) -> Option<Message> {
-    let there = err.account.as_ref().filter(|_| err.api == Api::AssumeRole)?;
+    let there = err
+        .account
+        .as_ref()
+        .filter(|_| err.api == Api::AssumeRole)?;
     Some(Message::RoleRefused {
         role: there.role_arn.clone(),
         account: there.account.clone(),
@@ -533,7 +536,10 @@ pub fn role_refused(err: &ApiError) -> Option<Message> {
 /// The warning for a remote hop skipped because STS was silent or
 /// overloaded: 127117.
 pub fn role_unavailable(err: &ApiError) -> Option<Message> {
-    let there = err.account.as_ref().filter(|_| err.api == Api::AssumeRole)?;
+    let there = err
+        .account
+        .as_ref()
+        .filter(|_| err.api == Api::AssumeRole)?;
     Some(Message::RoleUnavailable {
         role: there.role_arn.clone(),
         account: there.account.clone(),

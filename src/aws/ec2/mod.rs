@@ -5,8 +5,8 @@
 
 mod answer_check;
 pub mod ca_bundle;
-mod roles;
 mod call_budget;
+mod roles;
 pub mod sdk;
 pub mod sdk_config;
 pub mod transport;

@@ -25,6 +25,9 @@ const SESSION: Duration = Duration::from_secs(900);
 /// What assuming one account's role came to.
 type Assumed = Result<Credentials, ApiErrorKind>;
 
+/// One account's role, assumed once: the outcome and how long it took.
+type Once = Arc<OnceCell<(Assumed, Duration)>>;
+
 /// Every other account's role, assumed on first need (or on warm-up).
 pub struct Roles {
     setting: AssumeRole,
@@ -32,7 +35,8 @@ pub struct Roles {
     /// The node's own configuration, with the EC2 transport (proxy, CA
     /// bundle): STS is reached like EC2 is.
     sts: SdkConfig,
-    assumed: Mutex<HashMap<String, Arc<OnceCell<Assumed>>>>,
+    /// Per account: what assuming its role came to, and how long it took.
+    assumed: Mutex<HashMap<String, Once>>,
 }
 
 impl Roles {
@@ -65,7 +69,7 @@ impl Roles {
             .unwrap_or_else(|_| self.setting.template.value.clone())
     }
 
-    fn cell(&self, account: &str) -> Arc<OnceCell<Assumed>> {
+    fn cell(&self, account: &str) -> Once {
         let mut assumed = self.assumed.lock().unwrap_or_else(PoisonError::into_inner);
         assumed.entry(account.to_string()).or_default().clone()
     }
@@ -75,25 +79,45 @@ impl Roles {
     /// made in `region`.
     pub async fn credentials(&self, account: &str, region: &str) -> Result<Credentials, ApiError> {
         let cell = self.cell(account);
-        let assumed = cell.get_or_init(|| self.assume(account)).await;
-        assumed.clone().map_err(|kind| ApiError {
+        let (assumed, _) = cell.get_or_init(|| self.timed(account)).await;
+        assumed
+            .clone()
+            .map_err(|kind| self.error(account, region, kind))
+    }
+
+    /// How long assuming `account`'s role took, once it was done.
+    pub fn took(&self, account: &str) -> Option<Duration> {
+        self.cell(account).get().map(|(_, took)| *took)
+    }
+
+    fn error(&self, account: &str, region: &str, kind: ApiErrorKind) -> ApiError {
+        ApiError {
             api: Api::AssumeRole,
             region: region.to_string(),
             resource: None,
-            account: Some(AccountContext {
+            account: Some(Box::new(AccountContext {
                 account: account.to_string(),
                 role_arn: self.role_arn(account),
-            }),
+            })),
             kind,
-        })
+        }
+    }
+
+    async fn timed(&self, account: &str) -> (Assumed, Duration) {
+        let started = std::time::Instant::now();
+        let assumed = self.assume(account).await;
+        (assumed, started.elapsed())
     }
 
     async fn assume(&self, account: &str) -> Assumed {
-        let role_arn = self.setting.role_arn(account).map_err(|why| ApiErrorKind::Service {
-            code: "InvalidRoleTemplate".into(),
-            message: why,
-            status: 0,
-        })?;
+        let role_arn = self
+            .setting
+            .role_arn(account)
+            .map_err(|why| ApiErrorKind::Service {
+                code: "InvalidRoleTemplate".into(),
+                message: why,
+                status: 0,
+            })?;
         let mut builder = AssumeRoleProvider::builder(role_arn)
             .configure(&self.sts)
             .session_name(&self.session_name)
@@ -102,7 +126,10 @@ impl Roles {
             builder = builder.external_id(id.value.trim());
         }
         let provider = builder.build().await;
-        provider.provide_credentials().await.map_err(|e| refusal(&e))
+        provider
+            .provide_credentials()
+            .await
+            .map_err(|e| refusal(&e))
     }
 }
 
@@ -112,7 +139,7 @@ pub fn warm_up(roles: &Arc<Roles>, account: &str) {
     let (roles, account) = (Arc::clone(roles), account.to_string());
     tokio::spawn(async move {
         let cell = roles.cell(&account);
-        cell.get_or_init(|| roles.assume(&account)).await;
+        cell.get_or_init(|| roles.timed(&account)).await;
     });
 }
 
@@ -120,8 +147,9 @@ pub fn warm_up(roles: &Arc<Roles>, account: &str) {
 /// its answer when it gave one (AccessDenied is a definite no), silence
 /// and throttling otherwise.
 fn refusal(err: &CredentialsError) -> ApiErrorKind {
-    let sts = std::error::Error::source(err)
-        .and_then(|e| e.downcast_ref::<SdkError<AssumeRoleError, aws_sdk_sts::config::http::HttpResponse>>());
+    let sts = std::error::Error::source(err).and_then(|e| {
+        e.downcast_ref::<SdkError<AssumeRoleError, aws_sdk_sts::config::http::HttpResponse>>()
+    });
     match (sts, err) {
         (Some(sts), _) => describe_failure(sts),
         (None, CredentialsError::ProviderTimedOut(_)) => ApiErrorKind::Unreachable {

@@ -21,8 +21,8 @@ use super::call_budget::{self, CallBudget};
 use super::roles::{self, Roles};
 use crate::engine::ec2::{AccountContext, Api, ApiError, ApiErrorKind, Ec2, Replacement};
 use crate::engine::topology::{
-    NodeIdentity, Peering, PeeringSide, Target, TgwRouteTable, TgwVipRoute, TransitGateway, VpcAttachment,
-    VpcCidrs, VpcRouteTable,
+    NodeIdentity, Peering, PeeringSide, Target, TgwRouteTable, TgwVipRoute, TransitGateway,
+    VpcAttachment, VpcCidrs, VpcRouteTable,
 };
 use crate::settings::AssumeRole;
 
@@ -79,6 +79,16 @@ impl SdkEc2 {
         let _ = self.shared.roles.set(Arc::new(roles));
     }
 
+    /// Assumes this value's account's role (once per run) and says how
+    /// long that took; the node's own account needs none.
+    pub async fn assumed(&self, region: &str) -> Result<std::time::Duration, ApiError> {
+        let (Some(account), Some(roles)) = (&self.account, self.shared.roles.get()) else {
+            return Ok(std::time::Duration::ZERO);
+        };
+        roles.credentials(account, region).await?;
+        Ok(roles.took(account).unwrap_or_default())
+    }
+
     /// The role ARN this run uses in `account`, when roles are configured.
     pub fn role_arn(&self, account: &str) -> Option<String> {
         self.shared.roles.get().map(|r| r.role_arn(account))
@@ -115,7 +125,11 @@ impl SdkEc2 {
             _ => None,
         };
         let key = (self.account.clone(), region.to_string());
-        let mut clients = self.shared.clients.lock().unwrap_or_else(|e| e.into_inner());
+        let mut clients = self
+            .shared
+            .clients
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let client = clients
             .entry(key)
             .or_insert_with(|| self.build_client(region, credentials));
@@ -148,10 +162,10 @@ impl SdkEc2 {
     /// `err`, saying which account it happened in (and through which role).
     fn in_context(&self, mut err: ApiError) -> ApiError {
         if let (None, Some(account)) = (&err.account, &self.account) {
-            err.account = Some(AccountContext {
+            err.account = Some(Box::new(AccountContext {
                 account: account.clone(),
                 role_arn: self.role_arn(account).unwrap_or_default(),
-            });
+            }));
         }
         err
     }
@@ -428,7 +442,8 @@ impl Ec2 for SdkEc2 {
         let _permit = self.permit().await;
         let cidr = cidr(vip);
         let tables = every_item!(
-            self.client(region).await?
+            self.client(region)
+                .await?
                 .describe_route_tables()
                 .filters(filter("route.destination-cidr-block", &cidr)),
             Api::DescribeRouteTables,
@@ -445,7 +460,8 @@ impl Ec2 for SdkEc2 {
     async fn vpc_attachments(&self, region: &str) -> Result<Vec<VpcAttachment>, ApiError> {
         let _permit = self.permit().await;
         let atts = every_item!(
-            self.client(region).await?
+            self.client(region)
+                .await?
                 .describe_transit_gateway_vpc_attachments()
                 .filters(states(crate::engine::topology::ATTACHMENT_STATES_IN_PATH)),
             Api::DescribeTransitGatewayVpcAttachments,
@@ -469,7 +485,8 @@ impl Ec2 for SdkEc2 {
     async fn peerings(&self, region: &str) -> Result<Vec<Peering>, ApiError> {
         let _permit = self.permit().await;
         let peerings = every_item!(
-            self.client(region).await?
+            self.client(region)
+                .await?
                 .describe_transit_gateway_peering_attachments()
                 .filters(states(crate::engine::topology::ATTACHMENT_STATES_IN_PATH)),
             Api::DescribeTransitGatewayPeeringAttachments,
@@ -571,7 +588,8 @@ impl Ec2 for SdkEc2 {
     ) -> Result<Option<String>, ApiError> {
         let _permit = self.permit().await;
         let tables = every_item!(
-            self.client(region).await?
+            self.client(region)
+                .await?
                 .describe_route_tables()
                 .filters(filter("vpc-id", vpc_id))
                 .filters(filter("association.main", "true")),
@@ -621,6 +639,61 @@ impl Ec2 for SdkEc2 {
             .source_dest_check()
             .and_then(|v| v.value())
             .unwrap_or(true))
+    }
+
+    async fn permitted(
+        &self,
+        region: &str,
+        api: Api,
+        table_id: Option<&str>,
+    ) -> Result<(), ApiError> {
+        let _permit = self.permit().await;
+        let client = self.client(region).await?;
+        // Each request is its own type; the dry run is the same for all.
+        macro_rules! dry_run {
+            ($request:expr) => {
+                $request
+                    .dry_run(true)
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| api_error(api, region, table_id, e))
+            };
+        }
+        let sent = match api {
+            Api::DescribeRouteTables => dry_run!(client.describe_route_tables()),
+            Api::DescribeTransitGateways => dry_run!(client.describe_transit_gateways()),
+            Api::DescribeTransitGatewayVpcAttachments => {
+                dry_run!(client.describe_transit_gateway_vpc_attachments())
+            }
+            Api::DescribeTransitGatewayPeeringAttachments => {
+                dry_run!(client.describe_transit_gateway_peering_attachments())
+            }
+            Api::DescribeTransitGatewayRouteTables => {
+                dry_run!(client.describe_transit_gateway_route_tables())
+            }
+            Api::SearchTransitGatewayRoutes => dry_run!(
+                client
+                    .search_transit_gateway_routes()
+                    .transit_gateway_route_table_id(table_id.unwrap_or_default())
+                    .filters(filter("route-search.exact-match", "0.0.0.0/32"))
+            ),
+            other => Err(ApiError {
+                api: other,
+                region: region.to_string(),
+                resource: None,
+                account: None,
+                kind: ApiErrorKind::Service {
+                    code: "NotReadOnly".into(),
+                    message: "only read-only actions are probed this way".into(),
+                    status: 0,
+                },
+            }),
+        };
+        match sent {
+            Err(e) if e.code() == "DryRunOperation" => Ok(()),
+            other => other.map_err(|e| self.in_context(e)),
+        }
     }
 
     async fn replace_vip_route(

@@ -21,9 +21,8 @@ use super::{observed_by, search_vip_routes};
 use crate::engine::deadline::{after, by};
 use crate::engine::ec2::{Api, ApiError, Ec2};
 use crate::engine::topology::{
-    AccountTables, LocalNode, LocalTgw, Peering, RegionFacts, TgwRouteTable,
-    TgwTableFacts, Topology, TransitGateway, VpcAttachment, VpcRouteTable, choose_local_tgw,
-    peered_tgws,
+    AccountTables, LocalNode, LocalTgw, Peering, RegionFacts, TgwRouteTable, TgwTableFacts,
+    Topology, TransitGateway, VpcAttachment, VpcRouteTable, choose_local_tgw, peered_tgws,
 };
 
 /// A TGW of the walk and the account that owns it.
@@ -40,7 +39,12 @@ pub async fn discover<E: Ec2>(
 ) -> Topology {
     let r = node.region.clone();
     let (vpc_tables, attachments, tgws) = tokio::join!(
-        by(deadline, Api::DescribeRouteTables, &r, ec2.vip_route_tables(&r, vip)),
+        by(
+            deadline,
+            Api::DescribeRouteTables,
+            &r,
+            ec2.vip_route_tables(&r, vip)
+        ),
         by(
             deadline,
             Api::DescribeTransitGatewayVpcAttachments,
@@ -48,7 +52,12 @@ pub async fn discover<E: Ec2>(
             ec2.vpc_attachments(&r)
         ),
         async {
-            let tgws = by(deadline, Api::DescribeTransitGateways, &r, ec2.transit_gateways(&r));
+            let tgws = by(
+                deadline,
+                Api::DescribeTransitGateways,
+                &r,
+                ec2.transit_gateways(&r),
+            );
             let tgws = tgws.await;
             warm_up_owners(ec2, &node, tgws.iter().flatten().map(|t| &t.owner));
             tgws
@@ -258,7 +267,16 @@ impl<E: Ec2> LocalHops<'_, E> {
         tgw_ids.push(local_id);
         // The node's own tables of this region were read first thing.
         let owners = Owners::Others;
-        let (_, others) = vpc_tables_of_owners(ec2, node, r, (&attachments, &tgw_ids), owners, vip, deadline).await;
+        let (_, others) = vpc_tables_of_owners(
+            ec2,
+            node,
+            r,
+            (&attachments, &tgw_ids),
+            owners,
+            vip,
+            deadline,
+        )
+        .await;
         // With the node's own view only, `attachments` is that view itself.
         let tgw_attachments = Some(attachments);
         (tgw_tables, tgw_attachments, others, self.seen.peerings)
@@ -275,8 +293,7 @@ async fn region_hops<E: Ec2>(
     vip: Ipv4Addr,
     deadline: Instant,
 ) -> RegionFacts {
-    let (tgw_tables, attachments) =
-        tgw_owners_view(ec2, node, &region, &tgws, vip, deadline).await;
+    let (tgw_tables, attachments) = tgw_owners_view(ec2, node, &region, &tgws, vip, deadline).await;
     let ids: Vec<String> = tgws.into_iter().map(|(id, _)| id).collect();
     let on = (&attachments, ids.as_slice());
     let (own, others) =

@@ -101,7 +101,7 @@ pub struct ApiError {
     pub resource: Option<String>,
     /// The other AWS account the call was made in (cross-account runs);
     /// `None`: with the node's own credentials.
-    pub account: Option<AccountContext>,
+    pub account: Option<Box<AccountContext>>,
     pub kind: ApiErrorKind,
 }
 

@@ -89,6 +89,16 @@ pub trait Ec2: Sized {
     /// optional): with it on, EC2 drops traffic for the VIP at the ENI.
     async fn source_dest_check(&self, region: &str, eni_id: &str) -> Result<bool, ApiError>;
 
+    /// Whether the caller may call the read-only `api` in `region`
+    /// (`DryRun`; `table_id` for SearchTransitGatewayRoutes), without
+    /// reading anything: `doctor` proves each account's permissions so.
+    async fn permitted(
+        &self,
+        region: &str,
+        api: Api,
+        table_id: Option<&str>,
+    ) -> Result<(), ApiError>;
+
     /// Points the `vip/32` route of a VPC or TGW route table at a new target.
     /// With `dry_run`, only asks EC2 whether the caller would be allowed to.
     async fn replace_vip_route(

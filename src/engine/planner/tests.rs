@@ -528,3 +528,119 @@ fn a_tgw_table_that_began_deleting_is_left_alone_with_a_warning() {
     assert!(!fails_restore(&plan));
     assert!(!plan.checks.iter().any(|c| c.table_id == "tgw-rtb-e2"));
 }
+
+/// [`two_region`] as a landing zone: the node in account W1, the TGWs in
+/// network accounts N1/N2, the client VPCs in C1/C2. The node's own view
+/// holds its own VPC's tables and attachment; the rest comes from the
+/// owners' views, tagged with their accounts.
+fn landing_zone() -> Topology {
+    let mut topo = two_region();
+    topo.node.identity = Some(crate::engine::topology::NodeIdentity {
+        account: "333300000001".into(),
+        instance_id: "i-1".into(),
+    });
+    let owned = |t: VpcRouteTable, account: &str| VpcRouteTable {
+        account: Some(account.into()),
+        ..t
+    };
+    let mut client = owned(vpc_table("rtb-c1", "vpc-c1", tgw("tgw-e")), "444400000001");
+    client.vip_target = Target::Other("igw-1".into());
+    topo.local.vpc_tables = Ok(vec![
+        vpc_table("rtb-n1a", "vpc-n1", tgw("tgw-e")),
+        vpc_table("rtb-n1b", "vpc-n1", tgw("tgw-e")),
+    ]);
+    topo.local.other_accounts = vec![crate::engine::topology::AccountTables {
+        account: "444400000001".into(),
+        vpc_tables: Ok(vec![client]),
+    }];
+    let mut all = topo.local.attachments.clone().unwrap();
+    all[1].vpc_owner = Some("444400000001".into());
+    topo.local.tgw_attachments = Some(Ok(all));
+    topo.local.attachments = Ok(vec![att("att-n1", "tgw-e", "vpc-n1")]);
+    for t in topo.local.tgw_tables.as_mut().unwrap() {
+        t.table.account = Some("222200000001".into());
+    }
+    topo
+}
+
+#[test]
+fn across_accounts_every_table_is_planned_in_its_owners_account() {
+    let plan = plan(&landing_zone());
+    let account = |table: &str| {
+        let c = plan.checks.iter().find(|c| c.table_id == table).unwrap();
+        (c.account.clone(), plan.account_of(c))
+    };
+    assert_eq!(account("rtb-n1a"), (None, Some("333300000001".into())));
+    assert_eq!(
+        account("tgw-rtb-e"),
+        (Some("222200000001".into()), Some("222200000001".into()))
+    );
+    assert_eq!(
+        account("rtb-c1"),
+        (Some("444400000001".into()), Some("444400000001".into()))
+    );
+    let client = plan
+        .replacements()
+        .find(|c| c.table_id == "rtb-c1")
+        .unwrap();
+    assert_eq!(
+        client.replacement().account.as_deref(),
+        Some("444400000001")
+    );
+    assert_eq!(desired_of(&plan, "rtb-c1").1, tgw("tgw-e"));
+}
+
+#[test]
+fn a_role_refused_in_one_account_fails_only_the_hops_there() {
+    let mut topo = landing_zone();
+    let refused = ApiError {
+        api: Api::AssumeRole,
+        region: EAST.into(),
+        resource: None,
+        account: Some(Box::new(crate::engine::ec2::AccountContext {
+            account: "444400000001".into(),
+            role_arn: "arn:aws:iam::444400000001:role/LifeKeeperTgwRoutes".into(),
+        })),
+        kind: ApiErrorKind::Denied {
+            code: "AccessDenied".into(),
+            message: "not authorized to perform: sts:AssumeRole".into(),
+        },
+    };
+    topo.local.other_accounts[0].vpc_tables = Err(refused);
+    let plan = plan(&topo);
+    assert!(
+        fails_restore(&plan),
+        "a definite refusal in the local region fails restore"
+    );
+    assert!(codes(&plan).contains(&127116), "{:?}", codes(&plan));
+    assert!(plan.checks.iter().all(|c| c.table_id != "rtb-c1"));
+    // Everything the other accounts own still converges.
+    for table in ["rtb-n1a", "tgw-rtb-e", "tgw-rtb-w", "rtb-n2a", "rtb-c2"] {
+        assert!(plan.checks.iter().any(|c| c.table_id == table), "{table}");
+    }
+    let line = messages(&plan)
+        .into_iter()
+        .find(|m| m.code() == 127116)
+        .unwrap()
+        .to_string();
+    assert!(
+        line.contains("arn:aws:iam::444400000001:role/LifeKeeperTgwRoutes"),
+        "{line}"
+    );
+    assert!(
+        line.contains("account 444400000001") && line.contains("sts:AssumeRole"),
+        "{line}"
+    );
+}
+
+#[test]
+fn an_account_whose_vpcs_are_not_on_a_tgw_of_the_walk_cannot_fail_it() {
+    let mut topo = landing_zone();
+    topo.local
+        .other_accounts
+        .push(crate::engine::topology::AccountTables {
+            account: "555500000001".into(),
+            vpc_tables: Err(denied(Api::DescribeRouteTables, EAST)),
+        });
+    assert!(!fails_restore(&plan(&topo)));
+}

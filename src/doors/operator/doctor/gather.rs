@@ -6,7 +6,7 @@ use std::time::{Instant, SystemTime};
 
 use futures_util::future::join_all;
 
-use super::{DoctorFacts, DryRun, Ec2Facts, EndpointProbe, TlsFacts, iam};
+use super::{DoctorFacts, DryRun, Ec2Facts, EndpointProbe, TlsFacts, accounts, iam};
 use crate::aws::ec2::ca_bundle::configured_trust;
 use crate::aws::ec2::sdk::SdkEc2;
 use crate::aws::imds::Imds;
@@ -46,6 +46,13 @@ pub async fn facts<'s>(
         ),
         Err(_) => None,
     };
+    let (node, node_role) = match node {
+        Some(Ok(node)) if settings.assume_role.is_some() => {
+            let (node, role) = with_identity(&imds, node).await;
+            (Some(node), role)
+        }
+        other => (other, None),
+    };
     let mut facts = DoctorFacts {
         settings,
         proxy_problem: None,
@@ -75,8 +82,28 @@ pub async fn facts<'s>(
         }
     });
     facts.credentials = Some(credentials);
-    facts.ec2 = ec2_facts;
+    facts.ec2 = ec2_facts.map(|e| Ec2Facts { node_role, ..e });
     facts
+}
+
+/// Cross-account runs: the node's account and instance id (without them
+/// no role can be assumed: 127118), and its instance role's name.
+async fn with_identity(
+    imds: &Imds,
+    mut node: LocalNode,
+) -> (
+    Result<LocalNode, crate::log::catalog::Message>,
+    Option<String>,
+) {
+    let (identity, role) = tokio::join!(imds.identity(), imds.get("iam/security-credentials/"));
+    let role = role.and_then(|r| r.lines().next().map(str::to_string));
+    match identity {
+        Some(identity) => {
+            node.identity = Some(identity);
+            (Ok(node), role)
+        }
+        None => (Err(crate::log::catalog::Message::NoIdentity), role),
+    }
 }
 
 async fn ec2_facts(ec2: &SdkEc2, node: LocalNode, vip: Ipv4Addr, settings: &Settings) -> Ec2Facts {
@@ -109,7 +136,13 @@ async fn ec2_facts(ec2: &SdkEc2, node: LocalNode, vip: Ipv4Addr, settings: &Sett
         ec2.source_dest_check(&node.region, &node.eni_id),
     );
     let status = status::report(&topology, &plan, None, main);
+    let accounts = match topology.node.identity {
+        Some(_) => accounts::probe(ec2, &topology, &plan, vip).await,
+        None => Vec::new(),
+    };
     Ec2Facts {
+        accounts,
+        node_role: None,
         topology,
         plan,
         status,

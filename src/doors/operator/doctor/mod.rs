@@ -17,6 +17,7 @@ use crate::log::catalog::Message;
 use crate::report::json::SCHEMA_VERSION;
 use crate::settings::Settings;
 
+mod accounts;
 pub mod gather;
 mod iam;
 mod node;
@@ -129,6 +130,10 @@ pub struct Ec2Facts {
     pub dry_runs: Vec<DryRun>,
     pub vpc_cidrs: Vec<(String, Result<Vec<VpcCidrs>, ApiError>)>,
     pub source_dest_check: Result<bool, ApiError>,
+    /// Cross-account runs: every account reached, probed (empty otherwise).
+    pub accounts: Vec<accounts::AccountProbe>,
+    /// The node's instance role name, for the trust statements to add.
+    pub node_role: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -156,7 +161,18 @@ pub fn report(facts: &DoctorFacts<'_>) -> DoctorReport {
     match &facts.ec2 {
         Some(ec2) => {
             checks.extend(iam::endpoint_checks(ec2, facts.settings));
-            checks.extend(iam::checks(ec2));
+            // Across accounts, each account's permissions are proven there;
+            // one verdict over every account's calls would blame the node.
+            match ec2.topology.node.account() {
+                Some(account) => {
+                    let node = accounts::NodePrincipal {
+                        account: account.to_string(),
+                        role_name: ec2.node_role.clone(),
+                    };
+                    checks.extend(accounts::checks(&ec2.accounts, &node, facts.settings));
+                }
+                None => checks.extend(iam::checks(ec2)),
+            }
             checks.extend(routes::checks(ec2));
             checks.extend(optional::checks(ec2));
         }

@@ -51,6 +51,8 @@ fn ok_ec2() -> Ec2Facts {
         status,
         endpoints,
         dry_runs,
+        accounts: Vec::new(),
+        node_role: None,
     }
 }
 
@@ -324,4 +326,93 @@ fn failed_peering_lookup_is_not_a_single_region_cluster() {
     assert_eq!(peered.status, CheckStatus::Warn, "{peered:#?}");
     assert!(peered.summary.contains("not checked"), "{peered:#?}");
     assert!(!peered.summary.contains("single-region"), "{peered:#?}");
+}
+
+#[test]
+fn across_accounts_each_account_gets_its_role_and_its_actions_checked() {
+    use super::accounts::{AccountProbe, NodePrincipal, checks, trust_statement};
+    use crate::engine::ec2::{AccountContext, ApiErrorKind};
+    let s = settings(&[("TGW_RK_ASSUME_ROLE_ARN", "arn:aws:iam::{account}:role/R")]);
+    let node = NodePrincipal {
+        account: "333300000001".into(),
+        role_name: Some("node-role".into()),
+    };
+    let arn = |a: &str| format!("arn:aws:iam::{a}:role/R");
+    let denied = |api: Api, account: &str| ApiError {
+        api,
+        region: "us-east-1".into(),
+        resource: None,
+        account: Some(Box::new(AccountContext {
+            account: account.into(),
+            role_arn: arn(account),
+        })),
+        kind: ApiErrorKind::Denied {
+            code: "AccessDenied".into(),
+            message: "no".into(),
+        },
+    };
+    let all_ok = |skip: Api| {
+        Api::ALL
+            .iter()
+            .map(|&api| (api, (api != skip).then_some(Ok(()))))
+            .collect::<Vec<_>>()
+    };
+    let mut network_actions = all_ok(Api::ReplaceRoute);
+    network_actions[7].1 = Some(Err(denied(Api::ReplaceTransitGatewayRoute, "222200000001")));
+    let probes = vec![
+        AccountProbe {
+            account: "222200000001".into(),
+            role_arn: Some(arn("222200000001")),
+            role: Some(Ok(Duration::from_millis(12))),
+            region: "us-east-1".into(),
+            actions: network_actions,
+        },
+        AccountProbe {
+            account: "333300000001".into(),
+            role_arn: None,
+            role: None,
+            region: "us-east-1".into(),
+            actions: all_ok(Api::SearchTransitGatewayRoutes),
+        },
+        AccountProbe {
+            account: "444400000001".into(),
+            role_arn: Some(arn("444400000001")),
+            role: Some(Err(denied(Api::AssumeRole, "444400000001"))),
+            region: "us-east-1".into(),
+            actions: Api::ALL.iter().map(|&api| (api, None)).collect(),
+        },
+    ];
+    let out = checks(&probes, &node, &s);
+    let by_id = |id: &str| out.iter().find(|c| c.id == id).unwrap();
+    assert_eq!(by_id("account.222200000001.role").status, CheckStatus::Pass);
+    let network = by_id("account.222200000001.iam");
+    assert_eq!(network.status, CheckStatus::Fail);
+    assert!(
+        network.summary.contains("ec2:ReplaceTransitGatewayRoute"),
+        "{network:?}"
+    );
+    assert!(
+        network.fix.as_ref().unwrap().contains(&arn("222200000001")),
+        "{network:?}"
+    );
+    let own = by_id("account.333300000001.iam");
+    assert_eq!(own.status, CheckStatus::Pass, "{own:?}");
+    assert!(
+        own.summary.contains("7 of 8") && own.summary.contains("1 not tried"),
+        "{own:?}"
+    );
+    assert!(out.iter().all(|c| c.id != "account.333300000001.role"));
+    let client = by_id("account.444400000001.role");
+    assert_eq!(client.status, CheckStatus::Fail);
+    let trust = trust_statement(&node, false);
+    assert!(
+        client.details.iter().any(|d| d.contains(&trust)),
+        "{client:?}"
+    );
+    assert!(
+        trust.contains("arn:aws:iam::333300000001:role/node-role"),
+        "{trust}"
+    );
+    assert_eq!(by_id("account.444400000001.iam").status, CheckStatus::Skip);
+    assert!(trust_statement(&node, true).contains("sts:ExternalId"));
 }
