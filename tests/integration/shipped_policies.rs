@@ -3,8 +3,8 @@
 //! template's inline policy and README's IAM policy all grant exactly the
 //! eight documented EC2 actions (`Api::ALL`, SPEC §5); every trust policy
 //! allows `sts:AssumeRole` and nothing else; the template asks for
-//! `sts:ExternalId` only under its `HasExternalId` condition; and both
-//! packages ship the files.
+//! `sts:ExternalId` only under its `HasExternalId` condition; README shows
+//! the template's own StackSet commands; and both packages ship the files.
 //!
 //! The template is read line by line (no YAML crate in the tree): enough for
 //! a block-style template; a flow-style `Action: [..]` fails the checks
@@ -223,6 +223,36 @@ fn template_asks_for_an_external_id_only_when_one_is_given() {
     assert_eq!(
         template.value(defined),
         "!Not [!Equals [!Ref ExternalId, \"\"]]"
+    );
+}
+
+#[test]
+fn readme_deploys_the_stack_set_as_the_template_says() {
+    let template = read(TEMPLATE);
+    let commands: Vec<&str> = template
+        .lines()
+        .skip_while(|l| !l.contains("aws cloudformation create-stack-set"))
+        .take_while(|l| l.starts_with("#   "))
+        .map(|l| l.trim_start_matches('#').trim())
+        .collect();
+    assert!(
+        commands
+            .iter()
+            .any(|l| l.contains("--permission-model SERVICE_MANAGED"))
+    );
+    assert!(
+        commands
+            .iter()
+            .any(|l| l.starts_with("aws cloudformation create-stack-instances"))
+    );
+    let readme = read("README.md");
+    let section = readme.split("\n## Several AWS accounts\n").nth(1).unwrap();
+    let shown: Vec<&str> = section.lines().map(str::trim).collect();
+    assert!(
+        shown
+            .windows(commands.len())
+            .any(|w| w == commands.as_slice()),
+        "README's StackSet commands differ from the template's header: {commands:#?}"
     );
 }
 
