@@ -47,7 +47,11 @@ common=(
     "-rwxr-xr-x /opt/tgw_generic_rk/actions/recover"
     "-rwxr-xr-x /usr/sbin/tgw_generic_rk"
     "-rwxr-xr-x /usr/lib/ocf/resource.d/tgw_generic_rk/tgw-vip"
-    "-rw-r--r-- /opt/tgw_generic_rk/share/iam-policy.json"
+    "-rw-r--r-- /opt/tgw_generic_rk/share/iam/permissions-policy.json"
+    "-rw-r--r-- /opt/tgw_generic_rk/share/iam/trust-policy.json"
+    "-rw-r--r-- /opt/tgw_generic_rk/share/iam/trust-policy-external-id.json"
+    "-rw-r--r-- /opt/tgw_generic_rk/share/iam/node-assume-role-policy.json"
+    "-rw-r--r-- /opt/tgw_generic_rk/share/cloudformation/tgw-generic-rk-role.yaml"
     "-rw-r--r-- /opt/tgw_generic_rk/share/LifeKeeper.defaults.sample"
     "-rw-r--r-- /opt/tgw_generic_rk/share/README.md"
     "-rw-r--r-- /usr/share/man/man1/tgw_generic_rk.1.gz"
@@ -111,7 +115,7 @@ extra=$(objdump -p "$bin" | awk '/NEEDED/ { print $2 }' |
     grep -vxE 'lib(c|m|dl|rt|pthread)\.so\.[0-9]+|ld-linux-x86-64\.so\.2' | tr '\n' ' ' || true)
 check "binary links only glibc libraries${extra:+, not $extra}" test -z "$extra"
 
-check "iam-policy.json allows exactly the eight documented actions" python3 - "$share/iam-policy.json" <<'EOF'
+check "iam/permissions-policy.json allows exactly the eight documented actions" python3 - "$share/iam/permissions-policy.json" <<'EOF'
 import json, sys
 doc = json.load(open(sys.argv[1]))
 actions = sorted(a for s in doc["Statement"] for a in s["Action"])
@@ -121,6 +125,12 @@ sys.exit(actions != sorted([
     "ec2:DescribeTransitGatewayRouteTables", "ec2:SearchTransitGatewayRoutes",
     "ec2:ReplaceTransitGatewayRoute"]))
 EOF
+# The policies and the template are shipped as they are in the source tree
+# (tests/integration/shipped_policies.rs checks those against each other).
+for f in "$root"/packaging/iam/*.json "$root"/packaging/cloudformation/*.yaml; do
+    rel=${f#"$root"/packaging/}
+    check "share/$rel is the source tree's" cmp -s "$f" "$share/$rel"
+done
 # Pasting the whole sample into /etc/default/LifeKeeper must change nothing.
 check "defaults sample sets nothing (every line commented)" \
     bash -c "! grep -qvE '^[[:space:]]*(#|$)' '$share/LifeKeeper.defaults.sample'"

@@ -128,8 +128,8 @@ The OCF resource agent (ocf:tgw_generic_rk:tgw-vip).
 ${HA_RSCTMP:-/run/resource-agents}/tgw_generic_rk-IINSTANCER.started
 The OCF agent's "started here" record.
 .TP
-/opt/tgw_generic_rk/share/iam-policy.json
-The IAM policy the instance role needs.
+/opt/tgw_generic_rk/share/iam/, /opt/tgw_generic_rk/share/cloudformation/
+The IAM policy the instance role needs; for several AWS accounts, the role's trust policies and a CloudFormation template (StackSet) creating it.
 .SH EXAMPLES
 .TP
 tgw_generic_rk doctor \-\-ip 10.0.0.100

@@ -15,6 +15,7 @@ mod operator;
 mod pacemaker;
 mod pacemaker_real;
 mod secrets;
+mod shipped_policies;
 mod states;
 mod switchover;
 mod transport;
