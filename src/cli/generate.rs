@@ -103,6 +103,9 @@ Parameters; the defaults file (or, for the OCF agent, the resource's parameters)
 BHTTPS_PROXYR, BHTTP_PROXYR, BNO_PROXYR (and lower case)
 Proxy for the EC2 endpoints; instance metadata never uses one.
 .TP
+BTGW_RK_ASSUME_ROLE_ARNR, BTGW_RK_ASSUME_ROLE_EXTERNAL_IDR
+Landing zones: the role (a template, arn:aws:iam::{account}:role/NAME) assumed in every other account owning a route table on the VIP's path, and the external id its trust requires; unset, every table is in the node's account.
+.TP
 BAWS_ENDPOINT_URLR, BAWS_CA_BUNDLER, BAWS_EC2_METADATA_SERVICE_ENDPOINTR, BAWS_ACCESS_KEY_IDR, ...
 The AWS SDK's usual variables; credentials normally come from the instance profile.
 .TP

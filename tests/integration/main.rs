@@ -3,6 +3,7 @@
 
 mod util;
 
+mod accounts;
 mod architecture;
 mod bounds;
 mod defaults_file;

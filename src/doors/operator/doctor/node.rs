@@ -124,6 +124,16 @@ fn parameters_check(s: &Settings) -> Check {
             s.remote_deadline().as_secs()
         ),
     ];
+    let mut details = details;
+    if let Some(role) = &s.assume_role {
+        let t = &role.template;
+        details.push(shown("TGW_RK_ASSUME_ROLE_ARN", &t.value, &t.source, s));
+        // A shared secret between accounts: say whether, never what.
+        details.push(match &role.external_id {
+            Some(id) => shown("TGW_RK_ASSUME_ROLE_EXTERNAL_ID", "(set)", &id.source, s),
+            None => "TGW_RK_ASSUME_ROLE_EXTERNAL_ID not set".to_string(),
+        });
+    }
     let file = s.path.display();
     if s.warnings.is_empty() {
         return Check::new(
