@@ -56,6 +56,59 @@ pub struct Topology {
     /// field per object so existing struct literals stay valid.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub owners: BTreeMap<String, String>,
+    /// IAM roles that STS `AssumeRole` can hand out (`[[roles]]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<Role>,
+}
+
+/// An IAM role: who may assume it (its trust policy) and on what condition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    /// `arn:aws:iam::<12-digit account>:role/<name>`; the account owns
+    /// every session of the role.
+    pub arn: String,
+    /// Principals the trust policy names: 12-digit accounts (any principal
+    /// of that account, as `arn:aws:iam::<account>:root` does) and role
+    /// ARNs (that role's sessions).
+    #[serde(default)]
+    pub trusted: Vec<String>,
+    /// When set, the trust policy's `sts:ExternalId` condition: a request
+    /// must carry exactly this value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// The role's MaxSessionDuration in seconds (IAM's default, 3600, when
+    /// unset); a longer DurationSeconds is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_session_duration: Option<u32>,
+}
+
+impl Role {
+    /// The 12-digit account in the ARN (`arn:<partition>:iam::<account>:role/…`).
+    pub fn account(&self) -> Option<&str> {
+        role_arn_parts(&self.arn).map(|(account, _)| account)
+    }
+
+    /// The role's name: the last part of its path.
+    pub fn name(&self) -> Option<&str> {
+        role_arn_parts(&self.arn).map(|(_, name)| name)
+    }
+}
+
+/// The account and role name of `arn:<partition>:iam::<account>:role/<path/>name`.
+pub fn role_arn_parts(arn: &str) -> Option<(&str, &str)> {
+    let rest = arn.strip_prefix("arn:")?;
+    let (_partition, rest) = rest.split_once(':')?;
+    let rest = rest.strip_prefix("iam::")?;
+    let (account, resource) = rest.split_once(':')?;
+    let path = resource.strip_prefix("role/")?;
+    let name = path.rsplit('/').next().filter(|n| !n.is_empty())?;
+    is_account_id(account).then_some((account, name))
+}
+
+/// Twelve decimal digits, as every AWS account id.
+pub fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -120,6 +173,10 @@ pub struct TransitGateway {
     pub region: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Accounts the TGW is shared with through AWS RAM: they see the TGW
+    /// (and may route their VPCs to it), not its route tables.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shared_with: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -368,6 +425,11 @@ impl Topology {
     /// Account owning `node`'s instance: what its identity document says.
     pub fn node_owner(&self, node: &Node) -> &str {
         self.owner_of(&node.name)
+    }
+
+    /// The role whose ARN is `arn`.
+    pub fn role(&self, arn: &str) -> Option<&Role> {
+        self.roles.iter().find(|r| r.arn == arn)
     }
 
     fn owner_of(&self, key: &str) -> &str {
