@@ -147,7 +147,7 @@ pub fn sees_vpc(w: &Topology, account: &str, vpc: &str) -> bool {
 
 /// The owner, and the accounts the TGW is shared with.
 pub fn sees_tgw(w: &Topology, account: &str, tgw: &TransitGateway) -> bool {
-    owns_tgw(w, account, &tgw.id) || tgw.shared_with.iter().any(|a| a == account)
+    owns_tgw(w, account, &tgw.id) || w.tgw_shared_with(&tgw.id).iter().any(|a| a == account)
 }
 
 /// Only the owner sees and changes a TGW's route tables.

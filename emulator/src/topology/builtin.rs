@@ -135,9 +135,7 @@ mod tests {
         let mut flattened = lz.clone();
         flattened.owners.clear();
         flattened.roles.clear();
-        for tgw in &mut flattened.transit_gateways {
-            tgw.shared_with.clear();
-        }
+        flattened.shared_with.clear();
         assert_eq!(flattened, Topology::two_region());
         assert_eq!(lz.roles.len(), 6);
         for role in &lz.roles {
@@ -149,8 +147,8 @@ mod tests {
             assert_eq!(role.trusted.len(), 2);
             assert_eq!(role.external_id, None);
         }
-        let east = lz.transit_gateway("tgw-01000000000000001").unwrap();
-        assert_eq!(east.shared_with, ["333300000001", "444400000001"]);
+        let east = lz.tgw_shared_with("tgw-01000000000000001");
+        assert_eq!(east, ["333300000001", "444400000001"]);
         let owners: std::collections::BTreeSet<&str> = lz
             .vpcs
             .iter()

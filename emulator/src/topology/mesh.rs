@@ -104,6 +104,7 @@ fn empty_mesh(spec: &MeshSpec) -> Topology {
         account_id: super::DEFAULT_ACCOUNT_ID.to_string(),
         owners: Default::default(),
         roles: Vec::new(),
+        shared_with: Default::default(),
         iam_role: super::DEFAULT_IAM_ROLE.to_string(),
         regions: MESH_REGIONS[..spec.regions]
             .iter()
@@ -161,7 +162,6 @@ fn add_region(t: &mut Topology, spec: &MeshSpec, region: usize, node2: Slot) {
         id: tgw_id(region),
         region: name.clone(),
         name: None,
-        shared_with: Vec::new(),
     });
     for vpc in 0..spec.vpcs_per_region {
         add_vpc(t, spec, slot(spec, region, vpc), node2);

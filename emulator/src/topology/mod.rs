@@ -56,6 +56,12 @@ pub struct Topology {
     /// field per object so existing struct literals stay valid.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub owners: BTreeMap<String, String>,
+    /// Accounts a TGW (by id) is shared with through AWS RAM: they see the
+    /// TGW and may route their VPCs to it, not its route tables. Files say
+    /// `shared_with = [...]` on the `[[transit_gateways]]` entry; kept here
+    /// (like `owners`) so existing `TransitGateway` literals stay valid.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub shared_with: BTreeMap<String, Vec<String>>,
     /// IAM roles that STS `AssumeRole` can hand out (`[[roles]]`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<Role>,
@@ -173,10 +179,6 @@ pub struct TransitGateway {
     pub region: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Accounts the TGW is shared with through AWS RAM: they see the TGW
-    /// (and may route their VPCs to it), not its route tables.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub shared_with: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -332,8 +334,16 @@ pub fn attachment_in_path(state: &str) -> bool {
 impl Topology {
     /// Parses, completes (implicit `local` routes) and validates a topology.
     pub fn from_toml_str(text: &str) -> Result<Topology, EmulatorError> {
-        let mut topology: Topology =
-            toml::from_str(text).map_err(|e| EmulatorError::ParseTopology(e.to_string()))?;
+        let parse_error = |e: &dyn std::fmt::Display| EmulatorError::ParseTopology(e.to_string());
+        let mut table: toml::Table = text.parse().map_err(|e| parse_error(&e))?;
+        // Without shares, parse the text itself: its errors carry line numbers.
+        let mut topology: Topology = if hoist_tgw_shares(&mut table) {
+            toml::Value::Table(table)
+                .try_into()
+                .map_err(|e| parse_error(&e))?
+        } else {
+            toml::from_str(text).map_err(|e| parse_error(&e))?
+        };
         topology.add_local_routes();
         topology.validate()?;
         Ok(topology)
@@ -348,7 +358,12 @@ impl Topology {
     }
 
     pub fn to_toml_string(&self) -> Result<String, EmulatorError> {
-        toml::to_string(self).map_err(|e| EmulatorError::ParseTopology(e.to_string()))
+        let error = |e: &dyn std::fmt::Display| EmulatorError::ParseTopology(e.to_string());
+        let mut value = toml::Value::try_from(self).map_err(|e| error(&e))?;
+        if let Some(table) = value.as_table_mut() {
+            lower_tgw_shares(table);
+        }
+        toml::to_string(&value).map_err(|e| error(&e))
     }
 
     /// Every VPC route table carries its VPC's `local` route on AWS; files
@@ -427,6 +442,11 @@ impl Topology {
         self.owner_of(&node.name)
     }
 
+    /// Accounts transit gateway `id` is shared with (RAM).
+    pub fn tgw_shared_with(&self, id: &str) -> &[String] {
+        self.shared_with.get(id).map_or(&[], Vec::as_slice)
+    }
+
     /// The role whose ARN is `arn`.
     pub fn role(&self, arn: &str) -> Option<&Role> {
         self.roles.iter().find(|r| r.arn == arn)
@@ -444,6 +464,54 @@ impl Topology {
     /// Region of the transit gateway a TGW route table belongs to.
     pub fn tgw_route_table_region(&self, table: &TgwRouteTable) -> Option<&str> {
         self.transit_gateway(&table.tgw).map(|t| t.region.as_str())
+    }
+}
+
+/// Moves each `[[transit_gateways]]` entry's `shared_with` into the
+/// top-level `shared_with` map; whether there was any.
+fn hoist_tgw_shares(file: &mut toml::Table) -> bool {
+    let mut shares = toml::Table::new();
+    if let Some(toml::Value::Array(tgws)) = file.get_mut("transit_gateways") {
+        for tgw in tgws.iter_mut().filter_map(toml::Value::as_table_mut) {
+            let id = tgw
+                .get("id")
+                .and_then(toml::Value::as_str)
+                .map(str::to_string);
+            if let (Some(id), Some(accounts)) = (id, tgw.remove("shared_with")) {
+                shares.insert(id, accounts);
+            }
+        }
+    }
+    if shares.is_empty() {
+        return false;
+    }
+    let top = file
+        .entry("shared_with")
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    if let Some(top) = top.as_table_mut() {
+        top.extend(shares);
+    }
+    true
+}
+
+/// The inverse of [`hoist_tgw_shares`], for writing files.
+fn lower_tgw_shares(file: &mut toml::Table) {
+    let Some(toml::Value::Table(mut shares)) = file.remove("shared_with") else {
+        return;
+    };
+    if let Some(toml::Value::Array(tgws)) = file.get_mut("transit_gateways") {
+        for tgw in tgws.iter_mut().filter_map(toml::Value::as_table_mut) {
+            let id = tgw
+                .get("id")
+                .and_then(toml::Value::as_str)
+                .map(str::to_string);
+            if let Some(accounts) = id.and_then(|id| shares.remove(&id)) {
+                tgw.insert("shared_with".to_string(), accounts);
+            }
+        }
+    }
+    if !shares.is_empty() {
+        file.insert("shared_with".to_string(), toml::Value::Table(shares));
     }
 }
 

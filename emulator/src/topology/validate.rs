@@ -86,13 +86,17 @@ impl Topology {
             })
     }
 
-    /// RAM shares name accounts, 12 digits each.
+    /// RAM shares are of known TGWs, with 12-digit accounts.
     fn check_sharing(&self) -> Checked {
-        self.transit_gateways.iter().try_for_each(|tgw| {
-            match tgw.shared_with.iter().find(|a| !is_account_id(a)) {
+        self.shared_with.iter().try_for_each(|(tgw, accounts)| {
+            if self.transit_gateway(tgw).is_none() {
+                return Err(invalid(format!(
+                    "shared_with: no such transit gateway {tgw}"
+                )));
+            }
+            match accounts.iter().find(|a| !is_account_id(a)) {
                 Some(bad) => Err(invalid(format!(
-                    "transit gateway {}: shared_with {bad} is not a 12-digit account id",
-                    tgw.id
+                    "transit gateway {tgw}: shared_with {bad} is not a 12-digit account id"
                 ))),
                 None => Ok(()),
             }
@@ -601,8 +605,15 @@ mod tests {
             })
             .contains("no such")
         );
-        let shared = |t: &mut Topology| t.transit_gateways[0].shared_with = vec!["4444".into()];
+        let shared = |t: &mut Topology| {
+            let tgw = t.transit_gateways[0].id.clone();
+            t.shared_with.insert(tgw, vec!["4444".into()]);
+        };
         assert!(error_of(shared).contains("shared_with 4444"));
+        let unknown = |t: &mut Topology| {
+            t.shared_with.insert("tgw-0nothere".into(), vec![]);
+        };
+        assert!(error_of(unknown).contains("no such transit gateway"));
         let role = |arn: &str, trusted: &str| crate::topology::Role {
             arn: arn.into(),
             trusted: vec![trusted.into()],
@@ -657,10 +668,12 @@ mod tests {
 
     #[test]
     fn topologies_survive_a_toml_round_trip() {
-        let t = Topology::two_region();
-        assert_eq!(
-            Topology::from_toml_str(&t.to_toml_string().unwrap()).unwrap(),
-            t
-        );
+        for t in [Topology::two_region(), Topology::landing_zone()] {
+            let text = t.to_toml_string().unwrap();
+            assert_eq!(Topology::from_toml_str(&text).unwrap(), t);
+        }
+        let text = Topology::landing_zone().to_toml_string().unwrap();
+        assert!(!text.contains("[shared_with]"), "{text}");
+        assert!(text.contains("shared_with = ["), "{text}");
     }
 }
