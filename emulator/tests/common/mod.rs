@@ -117,6 +117,19 @@ where
     }
 }
 
+/// `"ok"` for a successful SDK call, else its error code: a small value
+/// closures can return and tests can compare.
+pub fn outcome<T, E, R>(result: Result<T, aws_sdk_ec2::error::SdkError<E, R>>) -> String
+where
+    E: aws_sdk_ec2::error::ProvideErrorMetadata,
+{
+    use aws_sdk_ec2::error::ProvideErrorMetadata;
+    match result {
+        Ok(_) => "ok".to_string(),
+        Err(err) => err.code().unwrap_or("no code").to_string(),
+    }
+}
+
 /// The error code and message of a failed SDK call.
 pub fn code_and_message<E, R>(
     result: Result<impl Sized, aws_sdk_ec2::error::SdkError<E, R>>,
