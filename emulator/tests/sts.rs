@@ -385,3 +385,44 @@ fn region_faults_and_account_denials_apply_to_sts() {
         (0, 0)
     );
 }
+
+#[test]
+fn sts_is_served_over_https_too() {
+    use aws_smithy_http_client::tls;
+    let emulator = landing_zone();
+    let trust = tls::TrustStore::empty()
+        .with_native_roots(false)
+        .with_pem_certificate(emulator.ca_pem().into_bytes());
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .tls_context(
+            tls::TlsContext::builder()
+                .with_trust_store(trust)
+                .build()
+                .unwrap(),
+        )
+        .build_https();
+    let config = aws_sdk_sts::Config::builder()
+        .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
+        .region(aws_sdk_sts::config::Region::new(EAST))
+        .credentials_provider(common::credentials(NODE1_KEY))
+        .endpoint_url(emulator.ec2_https_endpoint())
+        .http_client(http);
+    let sts = aws_sdk_sts::Client::from_conf(config.build());
+    let out = block_on(
+        sts.assume_role()
+            .role_arn(role(EAST_NETWORK))
+            .role_session_name(SESSION)
+            .send(),
+    )
+    .unwrap();
+    assert!(
+        out.credentials()
+            .unwrap()
+            .access_key_id()
+            .starts_with("ASIA")
+    );
+    assert_eq!(emulator.tls_handshakes(), 1);
+}
