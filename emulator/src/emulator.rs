@@ -147,6 +147,29 @@ impl Emulator {
         env
     }
 
+    /// [`Emulator::client_env`] with `node`'s own instance-role keys
+    /// (`ASIAEMULATOR<NODE>`, as its IMDS serves them) instead of the
+    /// default account's static key: a client acting in the node's account,
+    /// as the tool does on an instance without static keys.
+    pub fn node_client_env(&self, node: &str) -> Vec<(&'static str, String)> {
+        let mut env = self.client_env(node);
+        let key = lock(&self.shared.world)
+            .node(node)
+            .map(crate::accounts::instance_access_key);
+        if let Some(key) = key {
+            for (name, value) in &mut env {
+                if *name == "AWS_ACCESS_KEY_ID" {
+                    *value = key.clone();
+                }
+            }
+            env.push((
+                "AWS_SESSION_TOKEN",
+                format!("emulator-session-token-{node}"),
+            ));
+        }
+        env
+    }
+
     pub fn node(&self, name: &str) -> Option<Node> {
         lock(&self.shared.world).node(name).cloned()
     }

@@ -467,3 +467,31 @@ fn single_account_topologies_are_unchanged_for_every_kind_of_caller() {
     .unwrap();
     assert_eq!(me.account(), Some(DEFAULT_ACCOUNT_ID));
 }
+
+#[test]
+fn node_client_env_acts_in_the_nodes_account() {
+    let emulator = landing_zone();
+    let env = emulator.node_client_env("node2");
+    let value = |name: &str| env.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone());
+    assert_eq!(
+        value("AWS_ACCESS_KEY_ID").as_deref(),
+        Some("ASIAEMULATORNODE2")
+    );
+    assert!(value("AWS_SESSION_TOKEN").is_some());
+    assert_eq!(value("AWS_ENDPOINT_URL"), Some(emulator.ec2_endpoint()));
+    assert_eq!(
+        value("AWS_EC2_METADATA_SERVICE_ENDPOINT"),
+        emulator.imds_endpoint("node2")
+    );
+    let key = value("AWS_ACCESS_KEY_ID").unwrap();
+    let me = block_on(
+        common::sts_as(&emulator, "us-west-2", &key)
+            .get_caller_identity()
+            .send(),
+    )
+    .unwrap();
+    assert_eq!(me.account(), Some("333300000002"));
+    // client_env keeps the default account's static key.
+    let static_env = emulator.client_env("node2");
+    assert!(static_env.contains(&("AWS_ACCESS_KEY_ID", "AKIDEMULATOR".to_string())));
+}
