@@ -16,11 +16,11 @@ use crate::cidr::Cidr;
 use crate::error::EmulatorError;
 use crate::knobs::{ActionFault, ImdsFault, Malformed, MalformedState, Outage, Prng};
 use crate::server::{self, Transport};
-use crate::state::{Shared, lock};
+use crate::state::{AssumedSession, Shared, lock};
 use crate::tls::ServerCertificate;
 use crate::topology::{
-    ATTACHMENT_STATES, LOCAL_TARGET, Node, RouteState, RouteTable, RouteType,
-    TGW_ROUTE_TABLE_STATES, TgwRoute, TgwRouteTable, Topology, VpcRoute,
+    ATTACHMENT_STATES, LOCAL_TARGET, Node, Role, RouteState, RouteTable, RouteType,
+    TGW_ROUTE_TABLE_STATES, TgwRoute, TgwRouteTable, Topology, VpcRoute, role_arn_parts,
 };
 
 /// A running EC2 + IMDS emulator; stops when dropped.
@@ -143,6 +143,29 @@ impl Emulator {
         ];
         if let Some(imds) = self.imds_endpoint(node) {
             env.push(("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds));
+        }
+        env
+    }
+
+    /// [`Emulator::client_env`] with `node`'s own instance-role keys
+    /// (`ASIAEMULATOR<NODE>`, as its IMDS serves them) instead of the
+    /// default account's static key: a client acting in the node's account,
+    /// as the tool does on an instance without static keys.
+    pub fn node_client_env(&self, node: &str) -> Vec<(&'static str, String)> {
+        let mut env = self.client_env(node);
+        let key = lock(&self.shared.world)
+            .node(node)
+            .map(crate::accounts::instance_access_key);
+        if let Some(key) = key {
+            for (name, value) in &mut env {
+                if *name == "AWS_ACCESS_KEY_ID" {
+                    *value = key.clone();
+                }
+            }
+            env.push((
+                "AWS_SESSION_TOKEN",
+                format!("emulator-session-token-{node}"),
+            ));
         }
         env
     }
@@ -330,6 +353,71 @@ impl Emulator {
                 k.malformed.insert(key, state);
             }
         });
+    }
+}
+
+/// Accounts, roles and sharing (see emulator/README.md, "Accounts, roles
+/// and sharing"). Role changes take effect for the next AssumeRole;
+/// sessions already issued stay valid, as on AWS.
+impl Emulator {
+    /// Deletes the role `arn`: AssumeRole on it is then refused
+    /// (AccessDenied, as AWS answers for a role that does not exist).
+    pub fn remove_role(&self, arn: &str) {
+        lock(&self.shared.world).roles.retain(|r| r.arn != arn);
+    }
+
+    /// Replaces the role's trust policy principals (12-digit accounts and
+    /// role ARNs). An unknown, well-formed role ARN creates the role.
+    pub fn set_role_trust(&self, arn: &str, trusted: Vec<String>) {
+        let mut world = lock(&self.shared.world);
+        match world.roles.iter_mut().find(|r| r.arn == arn) {
+            Some(role) => role.trusted = trusted,
+            None if role_arn_parts(arn).is_some() => world.roles.push(Role {
+                arn: arn.to_string(),
+                trusted,
+                external_id: None,
+                max_session_duration: None,
+            }),
+            None => {}
+        }
+    }
+
+    /// Sets (or with `None` removes) the role's `sts:ExternalId` condition.
+    pub fn set_role_external_id(&self, arn: &str, external_id: Option<String>) {
+        let mut world = lock(&self.shared.world);
+        if let Some(role) = world.roles.iter_mut().find(|r| r.arn == arn) {
+            role.external_id = external_id;
+        }
+    }
+
+    /// Answers `action` with 403 UnauthorizedOperation (DryRun included)
+    /// to every caller of `account`, as a missing permission in that
+    /// account's role would. `AssumeRole` denies STS AssumeRole to the
+    /// account's callers (AccessDenied).
+    pub fn deny_action_in_account(&self, account: &str, action: &str) {
+        self.shared.update_knobs(|k| {
+            k.denied_in_account
+                .insert((account.to_string(), action.to_string()));
+        });
+    }
+
+    pub fn allow_action_in_account(&self, account: &str, action: &str) {
+        self.shared.update_knobs(|k| {
+            k.denied_in_account
+                .remove(&(account.to_string(), action.to_string()));
+        });
+    }
+
+    /// Every AssumeRole answered since the last `reset_counters`, in order,
+    /// granted or refused.
+    pub fn assumed_sessions(&self) -> Vec<AssumedSession> {
+        lock(&self.shared.counters).assumed.clone()
+    }
+
+    /// STS requests (any action) that reached a known region since the
+    /// last `reset_counters`; not part of `call_counts`/`total_calls`.
+    pub fn sts_calls(&self) -> u64 {
+        lock(&self.shared.counters).sts_calls
     }
 }
 

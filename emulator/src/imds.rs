@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use hyper::{HeaderMap, Method};
 
+use crate::accounts::{instance_access_key, key_suffix};
 use crate::state::{Shared, lock};
 use crate::topology::{Node, Topology};
 
@@ -197,22 +198,14 @@ fn iam_info(w: &Topology, node: &Node) -> String {
 /// provider parses.
 fn credentials(node: &Node) -> String {
     let suffix = key_suffix(node);
+    let key = instance_access_key(node);
     format!(
         "{{\n  \"Code\" : \"Success\",\n  \"LastUpdated\" : \"2026-01-01T00:00:00Z\",\n  \
-         \"Type\" : \"AWS-HMAC\",\n  \"AccessKeyId\" : \"ASIAEMULATOR{suffix}\",\n  \
+         \"Type\" : \"AWS-HMAC\",\n  \"AccessKeyId\" : \"{key}\",\n  \
          \"SecretAccessKey\" : \"emulator-secret-{suffix}\",\n  \
          \"Token\" : \"emulator-session-token-{suffix}\",\n  \
          \"Expiration\" : \"{CREDENTIAL_EXPIRATION}\"\n}}"
     )
-}
-
-/// Node names are free text; keys and JSON get only their alphanumerics.
-fn key_suffix(node: &Node) -> String {
-    node.name
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect::<String>()
-        .to_ascii_uppercase()
 }
 
 fn identity_document(w: &Topology, node: &Node) -> String {

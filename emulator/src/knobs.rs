@@ -137,6 +137,8 @@ pub struct Knobs {
     pub denied_in: BTreeSet<(String, String)>,
     /// (region, action) → how its successful answers are garbled.
     pub malformed: BTreeMap<(String, String), MalformedState>,
+    /// (account, action) pairs answered 403 to callers of that account.
+    pub denied_in_account: BTreeSet<(String, String)>,
 }
 
 impl Default for Knobs {
@@ -153,6 +155,7 @@ impl Default for Knobs {
             action_faults: BTreeMap::new(),
             denied_in: BTreeSet::new(),
             malformed: BTreeMap::new(),
+            denied_in_account: BTreeSet::new(),
         }
     }
 }
@@ -196,6 +199,15 @@ impl Knobs {
             || self
                 .denied_in
                 .contains(&(region.to_string(), action.to_string()))
+    }
+
+    /// Whether `action` is denied to a caller of `account` in `region`:
+    /// everywhere, in the region, or by that account's policies.
+    pub fn is_denied_to(&self, account: &str, region: &str, action: &str) -> bool {
+        self.is_denied(region, action)
+            || self
+                .denied_in_account
+                .contains(&(account.to_string(), action.to_string()))
     }
 
     /// The garbling to apply to this successful answer, consuming one use
@@ -349,5 +361,12 @@ mod tests {
         assert!(!knobs.is_denied("east", "ReplaceRoute"));
         knobs.denied.insert("DescribeVpcs".into());
         assert!(knobs.is_denied("east", "DescribeVpcs"));
+        knobs
+            .denied_in_account
+            .insert(("222200000001".into(), "SearchTransitGatewayRoutes".into()));
+        let search = "SearchTransitGatewayRoutes";
+        assert!(knobs.is_denied_to("222200000001", "east", search));
+        assert!(!knobs.is_denied_to("222200000002", "east", search));
+        assert!(knobs.is_denied_to("222200000002", "east", "DescribeVpcs"));
     }
 }

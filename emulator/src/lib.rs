@@ -8,6 +8,7 @@
 //! IMDS faults, denied actions, garbled answers, page size) and to observe
 //! (call counters, route state) is a method on [`Emulator`].
 
+mod accounts;
 mod cidr;
 mod connect_proxy;
 mod ec2;
@@ -17,6 +18,7 @@ mod imds;
 mod knobs;
 mod server;
 mod state;
+mod sts;
 mod tls;
 mod topology;
 
@@ -24,10 +26,11 @@ pub use connect_proxy::{ConnectProxy, ProxyCounters};
 pub use emulator::{Emulator, RouteView, TableKind};
 pub use error::EmulatorError;
 pub use knobs::{DEFAULT_THROTTLE_SEED, HANG_LIMIT, ImdsFault, Malformed, Outage};
+pub use state::AssumedSession;
 pub use tls::ServerCertificate;
 pub use topology::{
     ATTACHMENT_STATES, DEFAULT_ACCOUNT_ID, DEFAULT_IAM_ROLE, LOCAL_TARGET, MESH_REGIONS, MeshSpec,
-    Node, Peering, REFERENCE_OTHER_VIP, REFERENCE_VIP, RouteState, RouteTable, RouteType, TgwRoute,
-    TgwRouteTable, Topology, TransitGateway, Vpc, VpcAttachment, VpcRoute,
+    Node, Peering, REFERENCE_OTHER_VIP, REFERENCE_VIP, Role, RouteState, RouteTable, RouteType,
+    TgwRoute, TgwRouteTable, Topology, TransitGateway, Vpc, VpcAttachment, VpcRoute,
 };
 pub mod oracle;

@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use tokio::sync::watch;
 
+use crate::accounts::Caller;
 use crate::knobs::{HANG_LIMIT, Knobs};
 use crate::topology::Topology;
 
@@ -31,6 +32,31 @@ pub struct Counters {
     /// TLS handshakes that failed (certificate refused, client gave up).
     pub tls_failures: u64,
     pub imds: BTreeMap<String, u64>,
+    /// STS requests that named an action in a known region.
+    pub sts_calls: u64,
+    /// Every AssumeRole answered, granted or refused, in order.
+    pub assumed: Vec<AssumedSession>,
+}
+
+/// One STS `AssumeRole` request and its outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssumedSession {
+    /// The region of the STS endpoint (the credential scope's).
+    pub region: String,
+    /// `RoleArn` as sent (empty when missing).
+    pub role_arn: String,
+    /// `RoleSessionName` as sent (empty when missing).
+    pub session_name: String,
+    pub external_id: Option<String>,
+    /// `DurationSeconds` as sent, if it was a number.
+    pub duration_seconds: Option<i64>,
+    /// The ARN of the principal that asked.
+    pub caller_arn: String,
+    pub granted: bool,
+    /// The error code of a refusal (`AccessDenied`, `ValidationError`, …).
+    pub error: Option<String>,
+    /// The access key id handed out when granted.
+    pub access_key_id: Option<String>,
 }
 
 pub struct Shared {
@@ -39,6 +65,8 @@ pub struct Shared {
     pub counters: Mutex<Counters>,
     /// token -> (node name, expiry)
     pub imds_tokens: Mutex<HashMap<String, (String, Instant)>>,
+    /// access key id -> the role session STS issued it for.
+    pub sessions: Mutex<HashMap<String, Caller>>,
     /// Bumped on every knob change so hung requests re-check their outage.
     pub knob_changes: watch::Sender<u64>,
     sequence: AtomicU64,
@@ -51,6 +79,7 @@ impl Shared {
             knobs: Mutex::new(Knobs::default()),
             counters: Mutex::new(Counters::default()),
             imds_tokens: Mutex::new(HashMap::new()),
+            sessions: Mutex::new(HashMap::new()),
             knob_changes: watch::Sender::new(0),
             sequence: AtomicU64::new(1),
         }

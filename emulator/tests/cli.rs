@@ -73,3 +73,28 @@ fn help_is_an_answer_not_an_error() {
     assert!(stdout.contains("--https"), "{stdout}");
     assert!(stdout.contains("--topology"), "{stdout}");
 }
+
+#[test]
+fn serve_names_each_nodes_account_and_the_role_template_in_a_landing_zone() {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--topology", "landing-zone"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines: Vec<String> = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map(Result::unwrap)
+        .take_while(|l| !l.starts_with("Serving until"))
+        .collect();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let text = lines.join("\n");
+    for expected in [
+        "Account of node1: 333300000001 (instance role tgw-generic-rk-node)",
+        "Account of node2: 333300000002 (instance role tgw-generic-rk-node)",
+        "Role in every account: arn:aws:iam::{account}:role/LifeKeeperTgwRoutes",
+        "export AWS_ENDPOINT_URL=",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from:\n{text}");
+    }
+}

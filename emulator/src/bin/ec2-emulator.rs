@@ -2,6 +2,7 @@
 //! demo and manual experiments, printing the endpoints and the environment
 //! a shell needs to point tgw_generic_rk at it.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -106,6 +107,7 @@ fn print_endpoints(emulator: &Emulator, nodes: &[String], https: bool) {
             );
         }
     }
+    print_accounts(emulator, nodes);
     println!("\n# Shell environment; uncomment one IMDS line to act as that node:");
     if https {
         println!("export AWS_ENDPOINT_URL={}", emulator.ec2_https_endpoint());
@@ -126,6 +128,43 @@ fn print_endpoints(emulator: &Emulator, nodes: &[String], https: bool) {
     println!("\nServing until Ctrl-C.");
 }
 
+/// Which account each node's instance credentials act in, and, when the
+/// topology has roles, the role ARN template the tool's
+/// `TGW_RK_ASSUME_ROLE_ARN` takes.
+fn print_accounts(emulator: &Emulator, nodes: &[String]) {
+    let topology = emulator.topology();
+    for name in nodes {
+        if let Some(node) = topology.node(name).filter(|n| n.attached_to.is_none()) {
+            println!(
+                "Account of {name}: {} (instance role {})",
+                topology.node_owner(node),
+                topology.iam_role
+            );
+        }
+    }
+    if let Some(template) = role_template(&topology) {
+        println!("Role in every account: {template}");
+        println!("# export TGW_RK_ASSUME_ROLE_ARN='{template}'");
+    }
+}
+
+/// `arn:<partition>:iam::{account}:role/<name>` when every role has the
+/// same partition and name (one role per account, as a StackSet makes).
+fn role_template(topology: &Topology) -> Option<String> {
+    let templates: BTreeSet<String> = topology
+        .roles
+        .iter()
+        .filter_map(|r| {
+            let account = r.account()?;
+            Some(r.arn.replacen(&format!("::{account}:"), "::{account}:", 1))
+        })
+        .collect();
+    match templates.len() {
+        1 => templates.into_iter().next(),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Cli;
@@ -141,6 +180,19 @@ mod tests {
             .err()
             .unwrap();
         assert!(serve.to_string().contains("--https"), "{serve}");
+    }
+
+    #[test]
+    fn the_landing_zone_has_one_role_template() {
+        let lz = ec2_emulator::Topology::landing_zone();
+        assert_eq!(
+            super::role_template(&lz).as_deref(),
+            Some("arn:aws:iam::{account}:role/LifeKeeperTgwRoutes")
+        );
+        assert_eq!(
+            super::role_template(&ec2_emulator::Topology::two_region()),
+            None
+        );
     }
 
     #[test]

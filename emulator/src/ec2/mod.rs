@@ -6,23 +6,24 @@
 //! and finally the action itself. Every request that names an action in a
 //! known region is counted, whatever its outcome.
 
-mod api_error;
+pub(crate) mod api_error;
 mod describe;
 mod filters;
 mod pagination;
-mod params;
+pub(crate) mod params;
 mod regional;
 mod replace_route;
 mod route_tables;
 mod tgw_routes;
 mod transit_gateways;
 mod vpcs;
-mod xml;
+pub(crate) mod xml;
 
 use bytes::Bytes;
 use hyper::HeaderMap;
 use hyper::header::AUTHORIZATION;
 
+use crate::accounts::{self, Caller};
 use crate::knobs::{Malformed, Outage};
 use crate::state::{Shared, lock};
 use crate::topology::Topology;
@@ -30,10 +31,12 @@ use api_error::ApiError;
 use params::Params;
 
 /// What a handler sees: the estate (read-only until a write is planned),
-/// the caller's region and parameters.
+/// the caller's region, account and parameters.
 pub struct Call<'a> {
     pub world: &'a Topology,
     pub region: &'a str,
+    /// The caller's account: what it may see and change.
+    pub account: &'a str,
     pub params: &'a Params,
     pub action: &'a str,
     pub page_size: Option<usize>,
@@ -66,9 +69,27 @@ const ACTIONS: &[&str] = &[
     "DescribeNetworkInterfaceAttribute",
 ];
 
+/// The SigV4 credential scope of a request:
+/// `Credential=<access key>/<date>/<region>/<service>/aws4_request`.
+pub struct Scope {
+    pub access_key: String,
+    pub region: String,
+    pub service: String,
+}
+
+/// Serves one request on the shared endpoint: STS when the credential
+/// scope names the `sts` service, EC2 otherwise.
 pub async fn serve(shared: &Shared, request: Ec2Request) -> Ec2Reply {
     let request_id = shared.next_request_id();
-    match process(shared, request).await {
+    let mut params = Params::parse(&request.body);
+    params.merge_missing(Params::parse(request.query.unwrap_or_default().as_bytes()));
+    let scope = credential_scope(&request.headers, &params);
+    if let Ok(scope) = &scope
+        && scope.service == crate::sts::SERVICE
+    {
+        return crate::sts::serve(shared, scope, &params, request_id).await;
+    }
+    match process(shared, scope, &params).await {
         Ok(answer) => {
             let document = xml::success_document(&answer.action, &request_id, &answer.body);
             let garbling = lock(&shared.knobs).take_malformed(&answer.region, &answer.action);
@@ -110,10 +131,18 @@ fn garble(document: &str, kind: Malformed) -> String {
     }
 }
 
-async fn process(shared: &Shared, request: Ec2Request) -> Result<Answer, ApiError> {
-    let mut params = Params::parse(&request.body);
-    params.merge_missing(Params::parse(request.query.unwrap_or_default().as_bytes()));
-    let region = resolve_region(shared, &request.headers, &params)?;
+async fn process(
+    shared: &Shared,
+    scope: Result<Scope, ApiError>,
+    params: &Params,
+) -> Result<Answer, ApiError> {
+    let scope = scope?;
+    if scope.service != "ec2" {
+        return Err(ApiError::auth_failure(
+            "Credential should be scoped to correct service: 'ec2'.",
+        ));
+    }
+    let region = known_region(shared, &scope)?;
     let action = params
         .get("Action")
         .filter(|a| !a.is_empty())
@@ -126,8 +155,9 @@ async fn process(shared: &Shared, request: Ec2Request) -> Result<Answer, ApiErro
         .to_string();
     shared.count_call(&region, &action);
     endpoint_health(shared, &region, &action).await?;
-    admit(shared, &region, &action, &params)?;
-    let body = execute(shared, &region, &action, &params)?;
+    let caller = accounts::caller(shared, &scope.access_key);
+    admit(shared, &region, &caller, &action, params)?;
+    let body = execute(shared, &region, &caller, &action, params)?;
     Ok(Answer {
         region,
         action,
@@ -135,13 +165,10 @@ async fn process(shared: &Shared, request: Ec2Request) -> Result<Answer, ApiErro
     })
 }
 
-/// The region comes from the SigV4 credential scope, as it does for AWS's
-/// regional endpoints; signatures themselves are not verified.
-fn resolve_region(
-    shared: &Shared,
-    headers: &HeaderMap,
-    params: &Params,
-) -> Result<String, ApiError> {
+/// The SigV4 credential scope (header or presigned `X-Amz-Credential`):
+/// the access key says who calls, the region which regional endpoint is
+/// meant, as for AWS's regional endpoints; signatures are not verified.
+pub fn credential_scope(headers: &HeaderMap, params: &Params) -> Result<Scope, ApiError> {
     let header = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
     let credential = header
         .and_then(|h| h.split_once("Credential=").map(|(_, rest)| rest))
@@ -153,27 +180,32 @@ fn resolve_region(
         .unwrap_or_default()
         .split('/')
         .collect();
-    let [_, _, region, service, "aws4_request"] = scope[..] else {
+    let [access_key, _, region, service, "aws4_request"] = scope[..] else {
         return Err(ApiError::auth_failure(
             "The credential scope of the request is malformed.",
         ));
     };
-    if service != "ec2" {
-        return Err(ApiError::auth_failure(
-            "Credential should be scoped to correct service: 'ec2'.",
-        ));
-    }
+    Ok(Scope {
+        access_key: access_key.to_string(),
+        region: region.to_string(),
+        service: service.to_string(),
+    })
+}
+
+/// The scope's region, if the topology serves it.
+pub fn known_region(shared: &Shared, scope: &Scope) -> Result<String, ApiError> {
+    let region = &scope.region;
     if !lock(&shared.world).regions.iter().any(|r| r == region) {
         return Err(ApiError::auth_failure(format!(
             "Credential should be scoped to a valid region, not '{region}'."
         )));
     }
-    Ok(region.to_string())
+    Ok(region.clone())
 }
 
 /// Outage, then latency, then throttling: a region that is down does not
 /// get slow first, and a throttled request still pays the latency.
-async fn endpoint_health(shared: &Shared, region: &str, action: &str) -> Result<(), ApiError> {
+pub async fn endpoint_health(shared: &Shared, region: &str, action: &str) -> Result<(), ApiError> {
     let outage = lock(&shared.knobs).outage(region);
     match outage {
         Outage::None => {}
@@ -205,7 +237,13 @@ async fn endpoint_health(shared: &Shared, region: &str, action: &str) -> Result<
     Ok(())
 }
 
-fn admit(shared: &Shared, region: &str, action: &str, params: &Params) -> Result<(), ApiError> {
+fn admit(
+    shared: &Shared,
+    region: &str,
+    caller: &Caller,
+    action: &str,
+    params: &Params,
+) -> Result<(), ApiError> {
     if !ACTIONS.contains(&action) {
         return Err(ApiError::client(
             "InvalidAction",
@@ -213,7 +251,7 @@ fn admit(shared: &Shared, region: &str, action: &str, params: &Params) -> Result
         ));
     }
     params.required("Version")?;
-    if lock(&shared.knobs).is_denied(region, action) {
+    if lock(&shared.knobs).is_denied_to(&caller.account, region, action) {
         return Err(ApiError::unauthorized());
     }
     if params.flag("DryRun")? {
@@ -225,6 +263,7 @@ fn admit(shared: &Shared, region: &str, action: &str, params: &Params) -> Result
 fn execute(
     shared: &Shared,
     region: &str,
+    caller: &Caller,
     action: &str,
     params: &Params,
 ) -> Result<String, ApiError> {
@@ -233,6 +272,7 @@ fn execute(
     let call = Call {
         world: &world,
         region,
+        account: &caller.account,
         params,
         action,
         page_size,

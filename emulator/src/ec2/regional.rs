@@ -1,9 +1,15 @@
-//! What one regional EC2 endpoint can see.
+//! What one regional EC2 endpoint can see, and what one account can see.
 //!
 //! Every object lives in exactly one region and is invisible from the
 //! others, except TGW peering attachments, which both regions see under the
 //! same id. All lookups by handlers go through here so that no handler can
 //! accidentally leak another region's object.
+//!
+//! Within a region, an account sees what it owns, as on AWS: a VPC (its
+//! route tables, ENIs) only its owner; a TGW its owner and the accounts it
+//! is shared with through RAM; a TGW's route tables only the TGW's owner;
+//! a VPC attachment the TGW's owner and the VPC's owner; a peering both
+//! TGWs' owners.
 
 use crate::topology::{
     Node, Peering, RouteTable, TgwRouteTable, Topology, TransitGateway, Vpc, VpcAttachment,
@@ -131,4 +137,28 @@ pub fn attachment_resource<'a>(
 
 pub fn tgw_region<'a>(w: &'a Topology, tgw: &str) -> Option<&'a str> {
     w.transit_gateway(tgw).map(|t| t.region.as_str())
+}
+
+// ---- Per-account visibility ----
+
+pub fn sees_vpc(w: &Topology, account: &str, vpc: &str) -> bool {
+    w.vpc_owner(vpc) == account
+}
+
+/// The owner, and the accounts the TGW is shared with.
+pub fn sees_tgw(w: &Topology, account: &str, tgw: &TransitGateway) -> bool {
+    owns_tgw(w, account, &tgw.id) || w.tgw_shared_with(&tgw.id).iter().any(|a| a == account)
+}
+
+/// Only the owner sees and changes a TGW's route tables.
+pub fn owns_tgw(w: &Topology, account: &str, tgw: &str) -> bool {
+    w.tgw_owner(tgw) == account
+}
+
+pub fn sees_vpc_attachment(w: &Topology, account: &str, a: &VpcAttachment) -> bool {
+    owns_tgw(w, account, &a.tgw) || sees_vpc(w, account, &a.vpc)
+}
+
+pub fn sees_peering(w: &Topology, account: &str, p: &Peering) -> bool {
+    owns_tgw(w, account, &p.requester_tgw) || owns_tgw(w, account, &p.accepter_tgw)
 }

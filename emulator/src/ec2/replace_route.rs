@@ -49,6 +49,7 @@ pub fn plan(c: &Call<'_>) -> Result<RouteChange, ApiError> {
     let (param, value) = requested_target(c)?;
     let cidr = parse_destination(destination)?;
     let table = regional::route_table_index(c.world, c.region, table_id)
+        .filter(|&i| regional::sees_vpc(c.world, c.account, &c.world.route_tables[i].vpc))
         .ok_or_else(|| ApiError::route_table_not_found(table_id))?;
     let rt = &c.world.route_tables[table];
     let route = rt
@@ -189,9 +190,12 @@ fn instance_target(c: &Call<'_>, table: &RouteTable, instance: &str) -> Result<S
 }
 
 /// A TGW the VPC is not (or not yet) attached to is reported by AWS as not
-/// existing, exactly like an unknown one.
+/// existing, exactly like an unknown one. A TGW shared with the caller
+/// through RAM is one it can route to.
 fn tgw_target(c: &Call<'_>, table: &RouteTable, tgw: &str) -> Result<String, ApiError> {
-    let attached = regional::transit_gateway(c.world, c.region, tgw).is_some()
+    let visible = regional::transit_gateway(c.world, c.region, tgw)
+        .filter(|t| regional::sees_tgw(c.world, c.account, t));
+    let attached = visible.is_some()
         && c.world.vpc_attachments.iter().any(|a| {
             a.tgw == tgw && a.vpc == table.vpc && crate::topology::attachment_in_path(&a.state)
         });

@@ -42,7 +42,9 @@ pub fn describe(c: &Call<'_>) -> Result<String, ApiError> {
     describe_listing(
         c,
         &LISTING,
-        regional::route_tables(c.world, c.region).collect(),
+        regional::route_tables(c.world, c.region)
+            .filter(|t| regional::sees_vpc(c.world, c.account, &t.vpc))
+            .collect(),
     )
 }
 

@@ -39,9 +39,7 @@ pub fn search(c: &Call<'_>) -> Result<String, ApiError> {
         .int_in("MaxResults", 5, 1000)?
         .unwrap_or(SEARCH_DEFAULT_MAX);
     let max = usize::try_from(max).unwrap_or(usize::MAX);
-    let table = regional::tgw_route_table_index(c.world, c.region, table_id)
-        .map(|i| &c.world.tgw_route_tables[i])
-        .ok_or_else(|| ApiError::tgw_route_table_not_found(table_id))?;
+    let table = owned_table(c, table_id).map(|i| &c.world.tgw_route_tables[i])?;
     check_table_state(table)?;
     let found = matching_routes(c.world, table, &filters)?;
     let mut x = Xml::new();
@@ -165,8 +163,7 @@ pub fn plan_replace(c: &Call<'_>) -> Result<TgwRouteChange, ApiError> {
     let destination = c.params.required("DestinationCidrBlock")?;
     let attachment = requested_attachment(c)?;
     let cidr = super::replace_route::parse_destination(destination)?;
-    let table = regional::tgw_route_table_index(c.world, c.region, table_id)
-        .ok_or_else(|| ApiError::tgw_route_table_not_found(table_id))?;
+    let table = owned_table(c, table_id)?;
     let tgw_table = &c.world.tgw_route_tables[table];
     check_table_state(tgw_table)?;
     let route = tgw_table
@@ -187,6 +184,14 @@ pub fn plan_replace(c: &Call<'_>) -> Result<TgwRouteChange, ApiError> {
         route,
         attachment,
     })
+}
+
+/// The index of TGW route table `id` of the caller's region, if the
+/// caller owns its TGW: to anyone else (a RAM share included) it does not exist.
+fn owned_table(c: &Call<'_>, id: &str) -> Result<usize, ApiError> {
+    regional::tgw_route_table_index(c.world, c.region, id)
+        .filter(|&i| regional::owns_tgw(c.world, c.account, &c.world.tgw_route_tables[i].tgw))
+        .ok_or_else(|| ApiError::tgw_route_table_not_found(id))
 }
 
 /// Exactly one of TransitGatewayAttachmentId and Blackhole=true.

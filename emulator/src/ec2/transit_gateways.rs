@@ -76,7 +76,9 @@ pub fn describe_transit_gateways(c: &Call<'_>) -> Result<String, ApiError> {
     describe(
         c,
         &TGW_LISTING,
-        regional::transit_gateways(c.world, c.region).collect(),
+        regional::transit_gateways(c.world, c.region)
+            .filter(|t| regional::sees_tgw(c.world, c.account, t))
+            .collect(),
     )
 }
 
@@ -84,7 +86,9 @@ pub fn describe_vpc_attachments(c: &Call<'_>) -> Result<String, ApiError> {
     describe(
         c,
         &VPC_ATTACHMENT_LISTING,
-        regional::vpc_attachments(c.world, c.region).collect(),
+        regional::vpc_attachments(c.world, c.region)
+            .filter(|a| regional::sees_vpc_attachment(c.world, c.account, a))
+            .collect(),
     )
 }
 
@@ -92,7 +96,9 @@ pub fn describe_peering_attachments(c: &Call<'_>) -> Result<String, ApiError> {
     describe(
         c,
         &PEERING_LISTING,
-        regional::peerings(c.world, c.region).collect(),
+        regional::peerings(c.world, c.region)
+            .filter(|p| regional::sees_peering(c.world, c.account, p))
+            .collect(),
     )
 }
 
@@ -100,7 +106,9 @@ pub fn describe_route_tables(c: &Call<'_>) -> Result<String, ApiError> {
     describe(
         c,
         &ROUTE_TABLE_LISTING,
-        regional::tgw_route_tables(c.world, c.region).collect(),
+        regional::tgw_route_tables(c.world, c.region)
+            .filter(|t| regional::owns_tgw(c.world, c.account, &t.tgw))
+            .collect(),
     )
 }
 

@@ -35,7 +35,10 @@ const LISTING: Listing = Listing {
 };
 
 pub fn describe_vpcs(c: &Call<'_>) -> Result<String, ApiError> {
-    describe(c, &LISTING, regional::vpcs(c.world, c.region).collect())
+    let visible = regional::vpcs(c.world, c.region)
+        .filter(|v| regional::sees_vpc(c.world, c.account, &v.id))
+        .collect();
+    describe(c, &LISTING, visible)
 }
 
 impl Describable for Vpc {
@@ -87,7 +90,9 @@ fn write_vpc(x: &mut Xml, w: &Topology, v: &Vpc) {
 pub fn describe_network_interface_attribute(c: &Call<'_>) -> Result<String, ApiError> {
     let eni = c.params.required("NetworkInterfaceId")?;
     let attribute = c.params.required("Attribute")?;
-    let node = regional::node_by_eni(c.world, c.region, eni).ok_or_else(|| {
+    let node = regional::node_by_eni(c.world, c.region, eni);
+    let node = node.filter(|n| regional::sees_vpc(c.world, c.account, &n.vpc));
+    let node = node.ok_or_else(|| {
         ApiError::client(
             "InvalidNetworkInterfaceID.NotFound",
             format!("The networkInterface ID '{eni}' does not exist"),

@@ -28,8 +28,11 @@ impl Topology {
     }
 
     /// The two-region estate spread over accounts: a network account per
-    /// region owning its TGW, a workload account per node, a client
-    /// account per region (see `topologies/landing-zone.toml`).
+    /// region owning its TGW (shared through RAM with the workload and
+    /// client accounts of its region), a workload account per node, a
+    /// client account per region, and the role
+    /// `arn:aws:iam::<account>:role/LifeKeeperTgwRoutes` in all six,
+    /// trusting both nodes' instance roles (see `topologies/landing-zone.toml`).
     pub fn landing_zone() -> Topology {
         embedded(LANDING_ZONE)
     }
@@ -131,7 +134,21 @@ mod tests {
         assert!(!crate::oracle::mismatches(&lz, "node1", &vip).is_empty());
         let mut flattened = lz.clone();
         flattened.owners.clear();
+        flattened.roles.clear();
+        flattened.shared_with.clear();
         assert_eq!(flattened, Topology::two_region());
+        assert_eq!(lz.roles.len(), 6);
+        for role in &lz.roles {
+            let account = role.account().unwrap();
+            assert_eq!(
+                role.arn,
+                format!("arn:aws:iam::{account}:role/LifeKeeperTgwRoutes")
+            );
+            assert_eq!(role.trusted.len(), 2);
+            assert_eq!(role.external_id, None);
+        }
+        let east = lz.tgw_shared_with("tgw-01000000000000001");
+        assert_eq!(east, ["333300000001", "444400000001"]);
         let owners: std::collections::BTreeSet<&str> = lz
             .vpcs
             .iter()

@@ -103,6 +103,8 @@ fn empty_mesh(spec: &MeshSpec) -> Topology {
     Topology {
         account_id: super::DEFAULT_ACCOUNT_ID.to_string(),
         owners: Default::default(),
+        roles: Vec::new(),
+        shared_with: Default::default(),
         iam_role: super::DEFAULT_IAM_ROLE.to_string(),
         regions: MESH_REGIONS[..spec.regions]
             .iter()

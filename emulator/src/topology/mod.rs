@@ -56,6 +56,65 @@ pub struct Topology {
     /// field per object so existing struct literals stay valid.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub owners: BTreeMap<String, String>,
+    /// Accounts a TGW (by id) is shared with through AWS RAM: they see the
+    /// TGW and may route their VPCs to it, not its route tables. Files say
+    /// `shared_with = [...]` on the `[[transit_gateways]]` entry; kept here
+    /// (like `owners`) so existing `TransitGateway` literals stay valid.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub shared_with: BTreeMap<String, Vec<String>>,
+    /// IAM roles that STS `AssumeRole` can hand out (`[[roles]]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<Role>,
+}
+
+/// An IAM role: who may assume it (its trust policy) and on what condition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    /// `arn:aws:iam::<12-digit account>:role/<name>`; the account owns
+    /// every session of the role.
+    pub arn: String,
+    /// Principals the trust policy names: 12-digit accounts (any principal
+    /// of that account, as `arn:aws:iam::<account>:root` does) and role
+    /// ARNs (that role's sessions).
+    #[serde(default)]
+    pub trusted: Vec<String>,
+    /// When set, the trust policy's `sts:ExternalId` condition: a request
+    /// must carry exactly this value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// The role's MaxSessionDuration in seconds (IAM's default, 3600, when
+    /// unset); a longer DurationSeconds is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_session_duration: Option<u32>,
+}
+
+impl Role {
+    /// The 12-digit account in the ARN (`arn:<partition>:iam::<account>:role/…`).
+    pub fn account(&self) -> Option<&str> {
+        role_arn_parts(&self.arn).map(|(account, _)| account)
+    }
+
+    /// The role's name: the last part of its path.
+    pub fn name(&self) -> Option<&str> {
+        role_arn_parts(&self.arn).map(|(_, name)| name)
+    }
+}
+
+/// The account and role name of `arn:<partition>:iam::<account>:role/<path/>name`.
+pub fn role_arn_parts(arn: &str) -> Option<(&str, &str)> {
+    let rest = arn.strip_prefix("arn:")?;
+    let (_partition, rest) = rest.split_once(':')?;
+    let rest = rest.strip_prefix("iam::")?;
+    let (account, resource) = rest.split_once(':')?;
+    let path = resource.strip_prefix("role/")?;
+    let name = path.rsplit('/').next().filter(|n| !n.is_empty())?;
+    is_account_id(account).then_some((account, name))
+}
+
+/// Twelve decimal digits, as every AWS account id.
+pub fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -275,8 +334,16 @@ pub fn attachment_in_path(state: &str) -> bool {
 impl Topology {
     /// Parses, completes (implicit `local` routes) and validates a topology.
     pub fn from_toml_str(text: &str) -> Result<Topology, EmulatorError> {
-        let mut topology: Topology =
-            toml::from_str(text).map_err(|e| EmulatorError::ParseTopology(e.to_string()))?;
+        let parse_error = |e: &dyn std::fmt::Display| EmulatorError::ParseTopology(e.to_string());
+        let mut table: toml::Table = text.parse().map_err(|e| parse_error(&e))?;
+        // Without shares, parse the text itself: its errors carry line numbers.
+        let mut topology: Topology = if hoist_tgw_shares(&mut table) {
+            toml::Value::Table(table)
+                .try_into()
+                .map_err(|e| parse_error(&e))?
+        } else {
+            toml::from_str(text).map_err(|e| parse_error(&e))?
+        };
         topology.add_local_routes();
         topology.validate()?;
         Ok(topology)
@@ -291,7 +358,12 @@ impl Topology {
     }
 
     pub fn to_toml_string(&self) -> Result<String, EmulatorError> {
-        toml::to_string(self).map_err(|e| EmulatorError::ParseTopology(e.to_string()))
+        let error = |e: &dyn std::fmt::Display| EmulatorError::ParseTopology(e.to_string());
+        let mut value = toml::Value::try_from(self).map_err(|e| error(&e))?;
+        if let Some(table) = value.as_table_mut() {
+            lower_tgw_shares(table);
+        }
+        toml::to_string(&value).map_err(|e| error(&e))
     }
 
     /// Every VPC route table carries its VPC's `local` route on AWS; files
@@ -370,6 +442,16 @@ impl Topology {
         self.owner_of(&node.name)
     }
 
+    /// Accounts transit gateway `id` is shared with (RAM).
+    pub fn tgw_shared_with(&self, id: &str) -> &[String] {
+        self.shared_with.get(id).map_or(&[], Vec::as_slice)
+    }
+
+    /// The role whose ARN is `arn`.
+    pub fn role(&self, arn: &str) -> Option<&Role> {
+        self.roles.iter().find(|r| r.arn == arn)
+    }
+
     fn owner_of(&self, key: &str) -> &str {
         self.owners.get(key).unwrap_or(&self.account_id)
     }
@@ -382,6 +464,54 @@ impl Topology {
     /// Region of the transit gateway a TGW route table belongs to.
     pub fn tgw_route_table_region(&self, table: &TgwRouteTable) -> Option<&str> {
         self.transit_gateway(&table.tgw).map(|t| t.region.as_str())
+    }
+}
+
+/// Moves each `[[transit_gateways]]` entry's `shared_with` into the
+/// top-level `shared_with` map; whether there was any.
+fn hoist_tgw_shares(file: &mut toml::Table) -> bool {
+    let mut shares = toml::Table::new();
+    if let Some(toml::Value::Array(tgws)) = file.get_mut("transit_gateways") {
+        for tgw in tgws.iter_mut().filter_map(toml::Value::as_table_mut) {
+            let id = tgw
+                .get("id")
+                .and_then(toml::Value::as_str)
+                .map(str::to_string);
+            if let (Some(id), Some(accounts)) = (id, tgw.remove("shared_with")) {
+                shares.insert(id, accounts);
+            }
+        }
+    }
+    if shares.is_empty() {
+        return false;
+    }
+    let top = file
+        .entry("shared_with")
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    if let Some(top) = top.as_table_mut() {
+        top.extend(shares);
+    }
+    true
+}
+
+/// The inverse of [`hoist_tgw_shares`], for writing files.
+fn lower_tgw_shares(file: &mut toml::Table) {
+    let Some(toml::Value::Table(mut shares)) = file.remove("shared_with") else {
+        return;
+    };
+    if let Some(toml::Value::Array(tgws)) = file.get_mut("transit_gateways") {
+        for tgw in tgws.iter_mut().filter_map(toml::Value::as_table_mut) {
+            let id = tgw
+                .get("id")
+                .and_then(toml::Value::as_str)
+                .map(str::to_string);
+            if let Some(accounts) = id.and_then(|id| shares.remove(&id)) {
+                tgw.insert("shared_with".to_string(), accounts);
+            }
+        }
+    }
+    if !shares.is_empty() {
+        file.insert("shared_with".to_string(), toml::Value::Table(shares));
     }
 }
 

@@ -9,7 +9,7 @@ use std::net::Ipv4Addr;
 
 use super::{
     ATTACHMENT_STATES, LOCAL_TARGET, Node, Peering, RouteState, RouteTable, RouteType,
-    TgwRouteTable, Topology, VpcAttachment, VpcRoute,
+    TgwRouteTable, Topology, VpcAttachment, VpcRoute, is_account_id, role_arn_parts,
 };
 use crate::cidr::Cidr;
 use crate::error::EmulatorError;
@@ -27,6 +27,8 @@ impl Topology {
     pub fn validate(&self) -> Checked {
         self.check_regions()?;
         self.check_accounts()?;
+        self.check_sharing()?;
+        self.check_roles()?;
         self.check_unique_ids()?;
         self.vpcs.iter().try_for_each(|v| {
             self.check_region(&format!("VPC {}", v.id), &v.region)?;
@@ -74,7 +76,7 @@ impl Topology {
                     Err(invalid(format!(
                         "{what}: no such VPC, transit gateway or node"
                     )))
-                } else if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) {
+                } else if is_account_id(account) {
                     Ok(())
                 } else {
                     Err(invalid(format!(
@@ -82,6 +84,49 @@ impl Topology {
                     )))
                 }
             })
+    }
+
+    /// RAM shares are of known TGWs, with 12-digit accounts.
+    fn check_sharing(&self) -> Checked {
+        self.shared_with.iter().try_for_each(|(tgw, accounts)| {
+            if self.transit_gateway(tgw).is_none() {
+                return Err(invalid(format!(
+                    "shared_with: no such transit gateway {tgw}"
+                )));
+            }
+            match accounts.iter().find(|a| !is_account_id(a)) {
+                Some(bad) => Err(invalid(format!(
+                    "transit gateway {tgw}: shared_with {bad} is not a 12-digit account id"
+                ))),
+                None => Ok(()),
+            }
+        })
+    }
+
+    /// A role ARN names a 12-digit account and a role; its trust policy
+    /// names accounts or role ARNs; no ARN twice.
+    fn check_roles(&self) -> Checked {
+        check_unique("role", self.roles.iter().map(|r| r.arn.as_str()))?;
+        self.roles.iter().try_for_each(|role| {
+            if role.account().is_none() {
+                return Err(invalid(format!(
+                    "role {}: not an IAM role ARN with a 12-digit account \
+                     (arn:aws:iam::<account>:role/<name>)",
+                    role.arn
+                )));
+            }
+            let bad = role
+                .trusted
+                .iter()
+                .find(|t| !is_account_id(t) && role_arn_parts(t).is_none());
+            match bad {
+                Some(bad) => Err(invalid(format!(
+                    "role {}: trusted {bad} is neither a 12-digit account id nor a role ARN",
+                    role.arn
+                ))),
+                None => Ok(()),
+            }
+        })
     }
 
     fn check_region(&self, what: &str, region: &str) -> Checked {
@@ -560,6 +605,40 @@ mod tests {
             })
             .contains("no such")
         );
+        let shared = |t: &mut Topology| {
+            let tgw = t.transit_gateways[0].id.clone();
+            t.shared_with.insert(tgw, vec!["4444".into()]);
+        };
+        assert!(error_of(shared).contains("shared_with 4444"));
+        let unknown = |t: &mut Topology| {
+            t.shared_with.insert("tgw-0nothere".into(), vec![]);
+        };
+        assert!(error_of(unknown).contains("no such transit gateway"));
+        let role = |arn: &str, trusted: &str| crate::topology::Role {
+            arn: arn.into(),
+            trusted: vec![trusted.into()],
+            external_id: None,
+            max_session_duration: None,
+        };
+        let bad_arn = role("arn:aws:iam::12:role/R", "111122223333");
+        assert!(error_of(|t| t.roles.push(bad_arn)).contains("not an IAM role ARN"));
+        let bad_trust = role("arn:aws:iam::111122223333:role/R", "arn:aws:iam::1:user/u");
+        assert!(error_of(|t| t.roles.push(bad_trust)).contains("trusted arn:aws:iam::1:user/u"));
+        let good = role(
+            "arn:aws-cn:iam::111122223333:role/path/R",
+            "arn:aws:iam::222233334444:role/node",
+        );
+        assert!(Topology::two_region().validate().is_ok());
+        let mut t = Topology::two_region();
+        t.roles.push(good.clone());
+        assert!(t.validate().is_ok());
+        t.roles.push(good);
+        assert!(
+            t.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("duplicate role")
+        );
     }
 
     #[test]
@@ -589,10 +668,12 @@ mod tests {
 
     #[test]
     fn topologies_survive_a_toml_round_trip() {
-        let t = Topology::two_region();
-        assert_eq!(
-            Topology::from_toml_str(&t.to_toml_string().unwrap()).unwrap(),
-            t
-        );
+        for t in [Topology::two_region(), Topology::landing_zone()] {
+            let text = t.to_toml_string().unwrap();
+            assert_eq!(Topology::from_toml_str(&text).unwrap(), t);
+        }
+        let text = Topology::landing_zone().to_toml_string().unwrap();
+        assert!(!text.contains("[shared_with]"), "{text}");
+        assert!(text.contains("shared_with = ["), "{text}");
     }
 }

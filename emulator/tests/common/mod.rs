@@ -59,6 +59,32 @@ pub fn client(emulator: &Emulator, region: &str) -> aws_sdk_ec2::Client {
     aws_sdk_ec2::Client::from_conf(config(emulator, region).build())
 }
 
+/// Static credentials with this access key id: the emulator takes the
+/// caller's account from it (`ASIAEMULATORNODE1` is node1's instance role,
+/// `AKID…` a user of the default account).
+pub fn credentials(access_key: &str) -> Credentials {
+    Credentials::new(access_key, "secret", None, None, "tests")
+}
+
+/// An EC2 client acting as the caller behind `access_key`.
+pub fn client_as(emulator: &Emulator, region: &str, access_key: &str) -> aws_sdk_ec2::Client {
+    let config = config(emulator, region).credentials_provider(credentials(access_key));
+    aws_sdk_ec2::Client::from_conf(config.build())
+}
+
+/// An STS client on the emulator's endpoint acting as the caller behind
+/// `access_key`; no retries, so errors are observed as sent.
+pub fn sts_as(emulator: &Emulator, region: &str, access_key: &str) -> aws_sdk_sts::Client {
+    let config = aws_sdk_sts::Config::builder()
+        .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
+        .region(aws_sdk_sts::config::Region::new(region.to_string()))
+        .credentials_provider(credentials(access_key))
+        .endpoint_url(emulator.ec2_endpoint())
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
+        .retry_config(aws_sdk_sts::config::retry::RetryConfig::standard().with_max_attempts(1));
+    aws_sdk_sts::Client::from_conf(config.build())
+}
+
 /// The VPC attachment `id` as `region`'s DescribeTransitGatewayVpcAttachments returns it.
 pub fn vpc_attachment(
     emulator: &Emulator,
@@ -88,6 +114,19 @@ where
             .code()
             .map(str::to_string)
             .unwrap_or_else(|| panic!("no error code in {err:?}")),
+    }
+}
+
+/// `"ok"` for a successful SDK call, else its error code: a small value
+/// closures can return and tests can compare.
+pub fn outcome<T, E, R>(result: Result<T, aws_sdk_ec2::error::SdkError<E, R>>) -> String
+where
+    E: aws_sdk_ec2::error::ProvideErrorMetadata,
+{
+    use aws_sdk_ec2::error::ProvideErrorMetadata;
+    match result {
+        Ok(_) => "ok".to_string(),
+        Err(err) => err.code().unwrap_or("no code").to_string(),
     }
 }
 
