@@ -4,31 +4,37 @@
 //! that account's role, and a role that cannot be assumed fails only the
 //! hops in its account.
 
-use ec2_emulator::Topology;
+use crate::util::{Cluster, json, status_row, vip_cidr};
 
-use crate::util::{Cluster, json, status_row};
-
-const TEMPLATE: &str = "arn:aws:iam::{account}:role/LifeKeeperTgwRoutes";
+pub const TEMPLATE: &str = "arn:aws:iam::{account}:role/LifeKeeperTgwRoutes";
 const NETWORK_EAST: &str = "222200000001";
 const NETWORK_WEST: &str = "222200000002";
 const WORKLOAD_1: &str = "333300000001";
 const WORKLOAD_2: &str = "333300000002";
 const CLIENTS_EAST: &str = "444400000001";
 const CLIENTS_WEST: &str = "444400000002";
-/// The east clients' VPC and its VIP route table (hop 4 for node1).
+/// The clients' VPCs (hop 4 and hop 5 for node1).
 const CLIENT_EAST_VPC: &str = "vpc-01000000000000011";
+const CLIENT_WEST_VPC: &str = "vpc-02000000000000012";
+
+/// The tables of `vpc` that hold a VIP route.
+fn vip_tables_of(c: &Cluster, vpc: &str) -> Vec<String> {
+    c.emu
+        .topology()
+        .route_tables
+        .iter()
+        .filter(|t| t.vpc == vpc && t.routes.iter().any(|r| r.destination == vip_cidr()))
+        .map(|t| t.id.clone())
+        .collect()
+}
 
 fn role(account: &str) -> String {
     TEMPLATE.replace("{account}", account)
 }
 
-/// The landing zone, each node running with its own instance role's
-/// credentials (from IMDS: no static keys), the role template set.
+/// The landing zone with the role template set.
 fn landing_zone() -> Cluster {
-    let mut c = Cluster::start(Topology::landing_zone());
-    // Blank static keys make the SDK's chain fall through to the instance role.
-    c.env.insert("AWS_ACCESS_KEY_ID".into(), String::new());
-    c.env.insert("AWS_SECRET_ACCESS_KEY".into(), String::new());
+    let c = Cluster::landing_zone();
     c.set_defaults(&format!("TGW_RK_ASSUME_ROLE_ARN={TEMPLATE}\n"));
     c
 }
@@ -49,16 +55,25 @@ fn granted_roles(c: &Cluster) -> Vec<String> {
 #[test]
 fn both_switchovers_converge_with_every_hop_in_its_owners_account() {
     let c = landing_zone();
-    assert!(!c.mismatches("node1").is_empty(), "fixture starts for node2");
+    assert!(
+        !c.mismatches("node1").is_empty(),
+        "fixture starts for node2"
+    );
     let r = c.lifekeeper("node1", "restore");
     r.assert_code(0);
     c.assert_converged("node1");
     // One role per other account on the walk, each assumed once; node1's
     // own account needs none.
-    let mut expected: Vec<String> = [NETWORK_EAST, NETWORK_WEST, WORKLOAD_2, CLIENTS_EAST, CLIENTS_WEST]
-        .iter()
-        .map(|a| role(a))
-        .collect();
+    let mut expected: Vec<String> = [
+        NETWORK_EAST,
+        NETWORK_WEST,
+        WORKLOAD_2,
+        CLIENTS_EAST,
+        CLIENTS_WEST,
+    ]
+    .iter()
+    .map(|a| role(a))
+    .collect();
     expected.sort();
     assert_eq!(granted_roles(&c), expected, "{}", r.stderr);
     let node1 = c.emu.node("node1").unwrap();
@@ -79,28 +94,34 @@ fn both_switchovers_converge_with_every_hop_in_its_owners_account() {
 #[test]
 fn a_role_missing_in_the_client_account_fails_that_hop_and_the_rest_converges() {
     let c = landing_zone();
+    // Client VPC routes point at their own TGW whichever node is active;
+    // one pointing elsewhere is what this hop has to repair.
+    let client_tables = vip_tables_of(&c, CLIENT_EAST_VPC);
+    for t in &client_tables {
+        c.emu
+            .set_vpc_route_target(t, &vip_cidr(), "eni-0123456789abcdef0")
+            .unwrap();
+    }
     c.emu.remove_role(&role(CLIENTS_EAST));
     let r = c.lifekeeper("node1", "restore");
     // The client hop is in node1's own region: a definite refusal fails restore.
     r.assert_code(1);
     let refused = r.lines(127116);
     assert_eq!(refused.len(), 1, "{}", r.stderr);
-    for needle in [role(CLIENTS_EAST).as_str(), CLIENTS_EAST, "sts:AssumeRole", "AccessDenied"] {
+    for needle in [
+        role(CLIENTS_EAST).as_str(),
+        CLIENTS_EAST,
+        "sts:AssumeRole",
+        "AccessDenied",
+    ] {
         assert!(refused[0].contains(needle), "{needle} in {}", refused[0]);
     }
-    // Every other hop converged: only the client VPC's table is still wrong.
+    // Every other hop converged: only the client VPC's tables are still wrong.
     let left = c.mismatches("node1");
     assert!(!left.is_empty());
-    let client_tables: Vec<String> = c
-        .emu
-        .topology()
-        .route_tables
-        .iter()
-        .filter(|t| t.vpc == CLIENT_EAST_VPC)
-        .map(|t| t.id.clone())
-        .collect();
     assert!(
-        left.iter().all(|m| client_tables.iter().any(|t| m.contains(t))),
+        left.iter()
+            .all(|m| client_tables.iter().any(|t| m.contains(t))),
         "{left:#?}"
     );
     // quickCheck never fails for a role: it could not see that table.
@@ -110,26 +131,48 @@ fn a_role_missing_in_the_client_account_fails_that_hop_and_the_rest_converges() 
 #[test]
 fn a_trust_policy_that_does_not_name_the_node_is_refused_and_named() {
     let c = landing_zone();
-    c.emu
-        .set_role_trust(&role(CLIENTS_WEST), vec![format!("arn:aws:iam::{WORKLOAD_2}:role/other")]);
+    for t in vip_tables_of(&c, CLIENT_WEST_VPC) {
+        c.emu
+            .set_vpc_route_target(&t, &vip_cidr(), "eni-0123456789abcdef0")
+            .unwrap();
+    }
+    c.emu.set_role_trust(
+        &role(CLIENTS_WEST),
+        vec![format!("arn:aws:iam::{WORKLOAD_2}:role/other")],
+    );
     let r = c.lifekeeper("node1", "restore");
     // A definite "no" in a remote region fails restore, like any other.
     r.assert_code(1);
     let refused = r.lines(127116);
     assert!(
-        refused.iter().any(|l| l.contains(&role(CLIENTS_WEST)) && l.contains("trust policy")),
+        refused
+            .iter()
+            .any(|l| l.contains(&role(CLIENTS_WEST)) && l.contains("trust policy")),
         "{}",
         r.stderr
     );
     let left = c.mismatches("node1");
-    assert!(left.iter().all(|m| m.contains("us-west-2")), "{left:#?}");
+    let client_tables = vip_tables_of(&c, CLIENT_WEST_VPC);
+    assert!(!left.is_empty());
+    assert!(
+        left.iter()
+            .all(|m| client_tables.iter().any(|t| m.contains(t))),
+        "{left:#?}"
+    );
 }
 
 #[test]
 fn an_external_id_the_roles_require_must_be_given() {
     let c = landing_zone();
-    for account in [NETWORK_EAST, NETWORK_WEST, WORKLOAD_2, CLIENTS_EAST, CLIENTS_WEST] {
-        c.emu.set_role_external_id(&role(account), Some("lz-7f3a".into()));
+    for account in [
+        NETWORK_EAST,
+        NETWORK_WEST,
+        WORKLOAD_2,
+        CLIENTS_EAST,
+        CLIENTS_WEST,
+    ] {
+        c.emu
+            .set_role_external_id(&role(account), Some("lz-7f3a".into()));
     }
     let without = c.lifekeeper("node1", "restore");
     without.assert_code(1);
@@ -163,7 +206,11 @@ fn without_the_template_a_one_account_estate_logs_exactly_as_before() {
     templated.assert_converged("node1");
     assert_eq!(masked(&first.stderr), masked(&second.stderr));
     assert_eq!(plain.emu.sts_calls(), 0);
-    assert_eq!(templated.emu.sts_calls(), 0, "one account: no role to assume");
+    assert_eq!(
+        templated.emu.sts_calls(),
+        0,
+        "one account: no role to assume"
+    );
 }
 
 /// Log lines without what varies from run to run (durations, call counts).
@@ -187,18 +234,14 @@ fn without_the_template_a_landing_zone_run_assumes_nothing() {
 #[test]
 fn status_shows_whose_each_table_is() {
     let c = landing_zone();
-    let r = c.cli("node1", &["status", "--json", "--vip", "10.0.0.100"]);
+    let r = c.cli("node1", &["status", "--json", "--ip", "10.0.0.100"]);
     let doc = json(&r.stdout);
-    let first_client_table = c
-        .emu
-        .topology()
-        .route_tables
-        .iter()
-        .find(|t| t.vpc == CLIENT_EAST_VPC && t.routes.iter().any(|r| r.destination == "10.0.0.100/32"))
-        .map(|t| t.id.clone())
-        .unwrap();
-    assert_eq!(status_row(&doc, &first_client_table)["account"], CLIENTS_EAST);
-    let text = c.cli("node1", &["status", "--vip", "10.0.0.100"]);
+    let first_client_table = vip_tables_of(&c, CLIENT_EAST_VPC).remove(0);
+    assert_eq!(
+        status_row(&doc, &first_client_table)["account"],
+        CLIENTS_EAST
+    );
+    let text = c.cli("node1", &["status", "--ip", "10.0.0.100"]);
     assert!(text.stdout.contains("ACCOUNT"), "{}", text.stdout);
     assert!(text.stdout.contains(NETWORK_WEST), "{}", text.stdout);
 }
@@ -206,9 +249,15 @@ fn status_shows_whose_each_table_is() {
 #[test]
 fn doctor_checks_every_account_and_says_what_to_add() {
     let c = landing_zone();
-    let ok = c.cli("node1", &["doctor", "--json", "--vip", "10.0.0.100"]);
+    let ok = c.cli("node1", &["doctor", "--json", "--ip", "10.0.0.100"]);
     let doc = json(&ok.stdout);
-    for account in [NETWORK_EAST, NETWORK_WEST, WORKLOAD_2, CLIENTS_EAST, CLIENTS_WEST] {
+    for account in [
+        NETWORK_EAST,
+        NETWORK_WEST,
+        WORKLOAD_2,
+        CLIENTS_EAST,
+        CLIENTS_WEST,
+    ] {
         let role_check = crate::util::doctor_check(&doc, &format!("account.{account}.role"));
         assert_eq!(role_check["status"], "PASS", "{role_check}");
         let iam = crate::util::doctor_check(&doc, &format!("account.{account}.iam"));
@@ -218,14 +267,23 @@ fn doctor_checks_every_account_and_says_what_to_add() {
     assert_eq!(own["status"], "PASS", "{own}");
 
     c.emu.remove_role(&role(CLIENTS_EAST));
-    c.emu.deny_action_in_account(NETWORK_WEST, "ReplaceTransitGatewayRoute");
-    let bad = c.cli("node1", &["doctor", "--json", "--vip", "10.0.0.100"]);
+    c.emu
+        .deny_action_in_account(NETWORK_WEST, "ReplaceTransitGatewayRoute");
+    let bad = c.cli("node1", &["doctor", "--json", "--ip", "10.0.0.100"]);
     let doc = json(&bad.stdout);
     let client = crate::util::doctor_check(&doc, &format!("account.{CLIENTS_EAST}.role"));
     assert_eq!(client["status"], "FAIL", "{client}");
-    assert!(client["details"].to_string().contains("sts:AssumeRole"), "{client}");
+    assert!(
+        client["details"].to_string().contains("sts:AssumeRole"),
+        "{client}"
+    );
     let network = crate::util::doctor_check(&doc, &format!("account.{NETWORK_WEST}.iam"));
     assert_eq!(network["status"], "FAIL", "{network}");
-    assert!(network["fix"].to_string().contains("ec2:ReplaceTransitGatewayRoute"), "{network}");
+    assert!(
+        network["fix"]
+            .to_string()
+            .contains("ec2:ReplaceTransitGatewayRoute"),
+        "{network}"
+    );
     assert_ne!(bad.code, 0);
 }

@@ -256,3 +256,35 @@ fn monitor_succeeds_when_this_nodes_metadata_cannot_be_read() {
     // start cannot do its work without knowing who this node is.
     n1.ocf("start", &fast).assert_code(1);
 }
+
+#[test]
+fn across_accounts_the_role_parameter_makes_start_converge_a_landing_zone() {
+    let c = Cluster::landing_zone();
+    let n1 = Node::new(&c, "node1");
+    let role = [("OCF_RESKEY_assume_role_arn", crate::accounts::TEMPLATE)];
+    let run = n1.ocf("start", &role);
+    run.assert_code(0);
+    c.assert_converged("node1");
+    assert!(c.emu.sts_calls() > 0, "{}", run.stderr);
+    n1.ocf("monitor", &role).assert_code(0);
+    // Without the role, node1's account sees none of the other accounts' tables.
+    let n2 = Node::new(&c, "node2");
+    let blind = n2.ocf("start", &[]);
+    assert_ne!(blind.code, 0, "{}", blind.stderr);
+    n2.ocf("start", &role).assert_code(0);
+    c.assert_converged("node2");
+}
+
+#[test]
+fn validate_all_refuses_a_role_that_is_no_template() {
+    let c = Cluster::landing_zone();
+    let n1 = Node::new(&c, "node1");
+    let bad = [(
+        "OCF_RESKEY_assume_role_arn",
+        "arn:aws:iam::222200000001:role/LifeKeeperTgwRoutes",
+    )];
+    let run = n1.ocf("validate-all", &bad);
+    run.assert_code(6);
+    assert!(exit_reason(&run)[0].contains("{account}"), "{}", run.stderr);
+    assert_eq!(c.emu.total_calls(), 0);
+}

@@ -111,6 +111,16 @@ impl Cluster {
         Cluster::start(Topology::two_region())
     }
 
+    /// The emulator's landing zone (six accounts), each node running with
+    /// its own instance role's credentials from IMDS (blank static keys make
+    /// the SDK's chain fall through to it), as on EC2.
+    pub fn landing_zone() -> Cluster {
+        let mut c = Cluster::start(Topology::landing_zone());
+        c.env.insert("AWS_ACCESS_KEY_ID".into(), String::new());
+        c.env.insert("AWS_SECRET_ACCESS_KEY".into(), String::new());
+        c
+    }
+
     /// The two-region reference over HTTPS: EC2 at the emulator's TLS
     /// endpoint, its throw-away CA added to the trust with `AWS_CA_BUNDLE`.
     pub fn https() -> Cluster {

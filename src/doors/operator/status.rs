@@ -345,7 +345,8 @@ fn topology_view(topo: &Topology, interface: Option<String>) -> TopologyView {
 }
 
 fn vpcs_on(facts: &RegionFacts, tgw_id: &str) -> TgwVpcs {
-    let vpc_ids: BTreeSet<String> = match &facts.attachments {
+    // Across accounts, the TGW owner's view lists every VPC on it.
+    let vpc_ids: BTreeSet<String> = match facts.attachments_of_tgws() {
         Ok(atts) => atts
             .iter()
             .filter(|a| a.tgw_id == tgw_id)

@@ -305,7 +305,7 @@ fn actions_check(p: &AccountProbe) -> Check {
 fn action_line(api: Api, result: Option<&Result<(), ApiError>>) -> String {
     let action = api.iam_action();
     match result {
-        None => format!("{action}: not tried"),
+        None => format!("{action}: not tried (no VIP route table of that kind in this account)"),
         Some(Ok(())) => format!("{action}: permitted"),
         Some(Err(e)) if e.is_denied() => format!("{action}: DENIED ({})", e.code()),
         Some(Err(e)) => format!("{action}: not verified ({})", e.kind),
