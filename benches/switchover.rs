@@ -8,7 +8,8 @@
 //! injected latencies, handshakes included. Every run verifies the final
 //! route state; a wrong result is a failure, not a time.
 //!
-//! `cargo bench --bench switchover` (BENCH_RUNS=N to change the run count).
+//! `cargo bench --bench switchover` (BENCH_RUNS=N to change the run count,
+//! BENCH_ONLY=text to run only the scenarios whose name contains it).
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -52,7 +53,12 @@ struct Scenario {
     cases: &'static [Case],
     concurrencies: &'static [&'static str],
     transports: &'static [Transport],
+    /// A landing zone: the nodes act with their instance roles and assume
+    /// a role in every other account (TGW_RK_ASSUME_ROLE_ARN).
+    accounts: bool,
 }
+
+const ROLE_TEMPLATE: &str = "arn:aws:iam::{account}:role/LifeKeeperTgwRoutes";
 
 const BIN: &str = env!("CARGO_BIN_EXE_tgw_generic_rk");
 const LOCAL_LATENCY: Duration = Duration::from_millis(10);
@@ -130,6 +136,7 @@ fn scenarios() -> Vec<Scenario> {
             cases: ALL_CASES,
             concurrencies: &["16", "1"],
             transports: &[Transport::Https, Transport::Http],
+            accounts: false,
         },
         Scenario {
             name: "mesh 3 regions x 20 VPCs x 4 tables, 3 TGW tables",
@@ -138,6 +145,7 @@ fn scenarios() -> Vec<Scenario> {
             cases: ALL_CASES,
             concurrencies: &["16", "1"],
             transports: &[Transport::Https, Transport::Http],
+            accounts: false,
         },
         Scenario {
             name: "large account 5 regions x 100 VPCs x 4 tables, 3 TGW tables",
@@ -146,6 +154,7 @@ fn scenarios() -> Vec<Scenario> {
             cases: switchover,
             concurrencies: &["16"],
             transports: &[Transport::Https],
+            accounts: false,
         },
         Scenario {
             name: "large account, 5 % of calls throttled",
@@ -154,6 +163,16 @@ fn scenarios() -> Vec<Scenario> {
             cases: switchover,
             concurrencies: &["16"],
             transports: &[Transport::Https],
+            accounts: false,
+        },
+        Scenario {
+            name: "landing zone: the two-region estate over 6 accounts",
+            topology: Topology::landing_zone(),
+            throttle_rate: 0.0,
+            cases: switchover,
+            concurrencies: &["16"],
+            transports: &[Transport::Https],
+            accounts: true,
         },
     ]
 }
@@ -169,7 +188,9 @@ fn main() {
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
     let mut failures = 0;
-    for scenario in scenarios() {
+    // BENCH_ONLY=landing runs only the scenarios whose name contains it.
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    for scenario in scenarios().into_iter().filter(|s| s.name.contains(&only)) {
         for &case in scenario.cases {
             for &transport in scenario.transports {
                 for &concurrency in scenario.concurrencies {
@@ -213,7 +234,10 @@ fn bench(
     samples.sort_by_key(|s| s.wall);
     let median = samples[samples.len() / 2].wall;
     let (min, max) = (samples[0].wall, samples[samples.len() - 1].wall);
-    let bound = critical_path(&scenario.topology, case, transport);
+    let bound = match scenario.accounts {
+        true => landing_zone_path(case, transport),
+        false => critical_path(&scenario.topology, case, transport),
+    };
     let ratio = if bound.is_zero() {
         "-".to_string()
     } else {
@@ -286,6 +310,22 @@ fn critical_path(topo: &Topology, case: Case, transport: Transport) -> Duration 
     }
 }
 
+/// The landing zone's chains: every step waits for an owner the previous
+/// answer named. Local: the node's own lookups → AssumeRole (the TGW's
+/// network account) → its view (tables, peerings, attachments) →
+/// AssumeRole (the clients' account) → their VPC tables → replace.
+/// Remote: the same first three, then AssumeRole (the peer's network
+/// account, STS in the local region) → its view of the peer TGW (remote) →
+/// AssumeRole (the accounts of the VPCs on it) → their tables → replace
+/// (both remote). One handshake per region; STS shares the local pool.
+fn landing_zone_path(case: Case, transport: Transport) -> Duration {
+    let h = transport.handshake_round_trips();
+    let write = u32::from(case == Case::RestoreAllWrong);
+    let local = LOCAL_LATENCY * (h + 5 + write);
+    let remote = LOCAL_LATENCY * (h + 5) + REMOTE_LATENCY * (h + 2 + write);
+    local.max(remote)
+}
+
 /// `DescribeRouteTables` pages for the route tables of `region` that hold
 /// the VIP route (the only ones the filtered lookup returns); at least one.
 fn vip_table_pages(topo: &Topology, region: &str) -> u32 {
@@ -315,13 +355,19 @@ fn one_run(
     let topo = &scenario.topology;
     let emu = Emulator::start(topo.clone()).map_err(|e| e.to_string())?;
     let defaults = tempfile::NamedTempFile::new().map_err(|e| e.to_string())?;
-    std::fs::write(
-        defaults.path(),
-        format!("TGW_RK_CONCURRENCY={concurrency}\n"),
-    )
-    .map_err(|e| e.to_string())?;
+    let mut settings = format!("TGW_RK_CONCURRENCY={concurrency}\n");
+    if scenario.accounts {
+        settings.push_str(&format!("TGW_RK_ASSUME_ROLE_ARN={ROLE_TEMPLATE}\n"));
+    }
+    std::fs::write(defaults.path(), settings).map_err(|e| e.to_string())?;
+    let tool = Tool {
+        emu: &emu,
+        transport,
+        defaults: defaults.path(),
+        instance_role: scenario.accounts,
+    };
     if case != Case::RestoreAllWrong && case != Case::Remove {
-        run_tool(&emu, transport, defaults.path(), "restore")?;
+        run_tool(&tool, "restore")?;
     }
     emu.set_handshake_latency(true);
     emu.set_throttle_rate(scenario.throttle_rate);
@@ -338,8 +384,7 @@ fn one_run(
         );
     }
     emu.reset_counters();
-    let (wall, max_rss_kib, code, stderr) =
-        run_tool(&emu, transport, defaults.path(), case.action())?;
+    let (wall, max_rss_kib, code, stderr) = run_tool(&tool, case.action())?;
     if code != 0 {
         return Err(format!("exit {code}: {stderr}"));
     }
@@ -351,6 +396,9 @@ fn one_run(
     for ((_, action), n) in emu.call_counts() {
         *calls.entry(action).or_insert(0) += n;
     }
+    if emu.sts_calls() > 0 {
+        calls.insert("sts:AssumeRole".to_string(), emu.sts_calls());
+    }
     Ok(Sample {
         wall,
         max_rss_kib,
@@ -359,18 +407,28 @@ fn one_run(
     })
 }
 
+/// How the binary is run for one sample.
+struct Tool<'a> {
+    emu: &'a Emulator,
+    transport: Transport,
+    defaults: &'a std::path::Path,
+    /// Credentials from the instance role (IMDS) rather than static keys.
+    instance_role: bool,
+}
+
 /// Runs the binary as LifeKeeper does and measures it with wait4, which
 /// gives this child's own peak RSS.
-fn run_tool(
-    emu: &Emulator,
-    transport: Transport,
-    defaults: &std::path::Path,
-    action: &str,
-) -> Result<(Duration, i64, i32, String), String> {
-    let env = match transport {
+fn run_tool(tool: &Tool<'_>, action: &str) -> Result<(Duration, i64, i32, String), String> {
+    let (emu, defaults) = (tool.emu, tool.defaults);
+    let mut env = match tool.transport {
         Transport::Https => emu.https_client_env("node1"),
         Transport::Http => emu.client_env("node1"),
     };
+    if tool.instance_role {
+        // Blank static keys: the SDK's chain falls through to the instance role.
+        env.retain(|(k, _)| !k.starts_with("AWS_ACCESS_KEY_ID") && !k.starts_with("AWS_SECRET"));
+        env.push(("AWS_ACCESS_KEY_ID", String::new()));
+    }
     let started = Instant::now();
     let mut child = Command::new(BIN)
         .args([action, "--ip", REFERENCE_VIP, "-t", "bench"])
