@@ -399,6 +399,9 @@ fn one_run(
     if emu.sts_calls() > 0 {
         calls.insert("sts:AssumeRole".to_string(), emu.sts_calls());
     }
+    if std::env::var_os("BENCH_HANDSHAKES").is_some() {
+        eprintln!("{} TLS handshakes, {:?}", emu.tls_handshakes(), wall);
+    }
     Ok(Sample {
         wall,
         max_rss_kib,

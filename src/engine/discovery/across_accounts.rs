@@ -240,51 +240,50 @@ type LocalResults = (
 );
 
 impl<E: Ec2> LocalHops<'_, E> {
+    /// Three independent chains at once: the local TGW's tables searched,
+    /// the other accounts' VPC tables (their owners are already known), and
+    /// any local-region peer walked like a remote region.
     async fn finish(self, vip: Ipv4Addr, deadline: Instant) -> LocalResults {
         let (ec2, node) = (self.ec2, self.node);
         let r = node.region.as_str();
-        let local_id = self.local_tgw.tgw_id.clone();
+        let local_id = [self.local_tgw.tgw_id.clone()];
         let there = ec2.in_account(self.seen.account.as_deref());
-        let search = search_vip_routes(
-            &there,
-            r,
-            self.seen.tgw_tables,
-            std::slice::from_ref(&local_id),
-            vip,
-            deadline,
-        );
-        let peers = tgw_owners_view(ec2, node, r, &self.local_peers, vip, deadline);
-        let (tables, (peer_tables, peer_attachments)) = tokio::join!(search, peers);
-        let tgw_tables = merge(vec![tables, peer_tables]);
-        let mut attachments = self
+        let attachments = self
             .seen
             .tgw_attachments
             .unwrap_or_else(|| self.own_attachments.clone());
-        if !self.local_peers.is_empty() {
-            attachments = merge(vec![attachments, peer_attachments]);
-        }
-        let mut tgw_ids: Vec<String> = self.local_peers.into_iter().map(|(id, _)| id).collect();
-        tgw_ids.push(local_id);
         // The node's own tables of this region were read first thing.
-        let owners = Owners::Others;
-        let (_, others) = vpc_tables_of_owners(
-            ec2,
-            node,
-            r,
-            (&attachments, &tgw_ids),
-            owners,
-            vip,
-            deadline,
+        let on = (&attachments, local_id.as_slice());
+        let (tables, (_, others), peers) = tokio::join!(
+            search_vip_routes(&there, r, self.seen.tgw_tables, &local_id, vip, deadline),
+            vpc_tables_of_owners(ec2, node, r, on, Owners::Others, vip, deadline),
+            async {
+                match self.local_peers.is_empty() {
+                    true => None,
+                    false => Some(
+                        region_hops(ec2, node, r.to_string(), self.local_peers, vip, deadline)
+                            .await,
+                    ),
+                }
+            },
+        );
+        let Some(peers) = peers else {
+            return (tables, Some(attachments), others, self.seen.peerings);
+        };
+        let mut others = others;
+        others.extend(peers.other_accounts);
+        (
+            merge(vec![tables, peers.tgw_tables]),
+            Some(merge(vec![attachments, peers.attachments])),
+            others,
+            self.seen.peerings,
         )
-        .await;
-        // With the node's own view only, `attachments` is that view itself.
-        let tgw_attachments = Some(attachments);
-        (tgw_tables, tgw_attachments, others, self.seen.peerings)
     }
 }
 
-/// A remote region's hops 3 and 5: the peer TGWs' tables and attachments in
-/// their owners' accounts, then the attached VPCs' tables in theirs.
+/// A remote region's hops 3 and 5 (or a local-region peer's): two chains
+/// side by side, each TGW's tables searched in its owner's account, and
+/// its attachments there followed by the attached VPCs' tables in theirs.
 async fn region_hops<E: Ec2>(
     ec2: &E,
     node: &LocalNode,
@@ -293,50 +292,31 @@ async fn region_hops<E: Ec2>(
     vip: Ipv4Addr,
     deadline: Instant,
 ) -> RegionFacts {
-    let (tgw_tables, attachments) = tgw_owners_view(ec2, node, &region, &tgws, vip, deadline).await;
-    let ids: Vec<String> = tgws.into_iter().map(|(id, _)| id).collect();
-    let on = (&attachments, ids.as_slice());
-    let (own, others) =
-        vpc_tables_of_owners(ec2, node, &region, on, Owners::All, vip, deadline).await;
-    region_facts(&region, own, attachments, tgw_tables, others)
-}
-
-/// The tables (searched) and attachments of `tgws`, each TGW looked up in
-/// its owner's account, one lookup pair per account.
-async fn tgw_owners_view<E: Ec2>(
-    ec2: &E,
-    node: &LocalNode,
-    region: &str,
-    tgws: &[OwnedTgw],
-    vip: Ipv4Addr,
-    deadline: Instant,
-) -> (
-    Result<Vec<TgwTableFacts>, ApiError>,
-    Result<Vec<VpcAttachment>, ApiError>,
-) {
     let mut by_account: BTreeMap<Option<String>, Vec<String>> = BTreeMap::new();
-    for (id, owner) in tgws {
+    for (id, owner) in &tgws {
         let account = node.credentials_for(owner.as_deref());
         by_account.entry(account).or_default().push(id.clone());
     }
-    let views = join_all(by_account.into_iter().map(|(account, ids)| async move {
+    let ids: Vec<String> = tgws.into_iter().map(|(id, _)| id).collect();
+    let r = region.as_str();
+    let tables = join_all(by_account.iter().map(|(account, tgw_ids)| async move {
         let there = ec2.in_account(account.as_deref());
-        let (tables, attachments) = tokio::join!(
-            by(
-                deadline,
-                Api::DescribeTransitGatewayRouteTables,
-                region,
-                there.tgw_route_tables(region, &ids)
-            ),
-            attachments_in(&there, node, region, deadline),
-        );
-        let tables = tables.map(|t| with_account(t, &account));
-        let searched = search_vip_routes(&there, region, tables, &ids, vip, deadline).await;
-        (searched, attachments)
-    }))
-    .await;
-    let (tables, attachments): (Vec<_>, Vec<_>) = views.into_iter().unzip();
-    (merge(tables), merge(attachments))
+        let listed = there.tgw_route_tables(r, tgw_ids);
+        let listed = by(deadline, Api::DescribeTransitGatewayRouteTables, r, listed);
+        let listed = listed.await.map(|t| with_account(t, account));
+        search_vip_routes(&there, r, listed, tgw_ids, vip, deadline).await
+    }));
+    let vpcs = async {
+        let seen = join_all(by_account.keys().map(|account| async move {
+            attachments_in(&ec2.in_account(account.as_deref()), node, r, deadline).await
+        }));
+        let attachments = merge(seen.await);
+        let on = (&attachments, ids.as_slice());
+        let found = vpc_tables_of_owners(ec2, node, r, on, Owners::All, vip, deadline).await;
+        (attachments, found)
+    };
+    let (tables, (attachments, (own, others))) = tokio::join!(tables, vpcs);
+    region_facts(r, own, attachments, merge(tables), others)
 }
 
 /// Whose VPC tables [`vpc_tables_of_owners`] looks up.
