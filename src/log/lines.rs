@@ -387,4 +387,59 @@ mod tests {
             .to_string();
         assert!(text.contains("0 replaced"), "{text}");
     }
+
+    #[test]
+    fn a_role_is_named_whichever_call_needed_it() {
+        use crate::engine::ec2::AccountContext;
+        let role = "arn:aws:iam::444400000002:role/LifeKeeperTgwRoutes";
+        let err = |kind| ApiError {
+            api: Api::AssumeRole,
+            region: "us-west-2".into(),
+            resource: None,
+            account: Some(Box::new(AccountContext {
+                account: "444400000002".into(),
+                role_arn: role.into(),
+            })),
+            kind,
+        };
+        let vip = Ipv4Addr::new(10, 0, 0, 100);
+        let silent = err(ApiErrorKind::Unreachable {
+            reason: "no answer within the call's time budget".into(),
+        });
+        let skipped = Finding::RegionFailed {
+            tgw_id: "tgw-2".into(),
+            error: silent,
+        };
+        let line = finding(&skipped, vip);
+        assert_eq!(line.code(), 127117);
+        let text = line.to_string();
+        assert!(text.contains(role) && text.contains("us-west-2"), "{text}");
+        let refused = err(ApiErrorKind::Denied {
+            code: "AccessDenied".into(),
+            message: "not authorized to perform: sts:AssumeRole".into(),
+        });
+        let failed = Finding::LookupFailed {
+            error: refused.clone(),
+            remote: true,
+        };
+        let line = finding(&failed, vip);
+        assert_eq!(line.code(), 127116);
+        let text = line.to_string();
+        assert!(
+            text.contains("account 444400000002") && text.contains("trust policy"),
+            "{text}"
+        );
+        let write = [(&check("us-west-2"), Outcome::Failed(refused))];
+        let plan = Plan {
+            vip,
+            local_region: "us-east-1".into(),
+            node_account: None,
+            checks: Vec::new(),
+            findings: Vec::new(),
+            unreachable_regions: Vec::new(),
+        };
+        let lines = outcomes(&write, &plan);
+        assert_eq!(lines[0].code(), 127116, "{lines:?}");
+        assert_eq!(lines[1].code(), 127018, "{lines:?}");
+    }
 }

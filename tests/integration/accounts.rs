@@ -287,3 +287,34 @@ fn doctor_checks_every_account_and_says_what_to_add() {
     );
     assert_ne!(bad.code, 0);
 }
+
+#[test]
+fn sts_that_does_not_answer_fails_restore_in_the_local_region_and_never_quick_check() {
+    let c = landing_zone();
+    // Short budgets: every AssumeRole answers 503 until the budget is spent.
+    c.set_defaults(&format!(
+        "TGW_RK_ASSUME_ROLE_ARN={TEMPLATE}\nAWSCLI_CONNECT_TIMEOUT=1\nAWSCLI_READ_TIMEOUT=1\n"
+    ));
+    for region in ["us-east-1", "us-west-2"] {
+        c.emu
+            .fail_action(region, "AssumeRole", 503, "ServiceUnavailable", None);
+    }
+    // node2 is active: its own routes are right, the rest cannot be seen.
+    let q = c.lifekeeper("node2", "quickCheck");
+    q.assert_code(0);
+    assert!(q.has(127116), "{}", q.stderr);
+    let r = c.lifekeeper("node1", "restore");
+    r.assert_code(1);
+    let refused = r.lines(127116);
+    assert!(
+        refused.iter().any(|l| l.contains(&role(NETWORK_EAST))),
+        "{}",
+        r.stderr
+    );
+    // node1's own account needs no role: its VPC's tables converged.
+    let node1_vpc = c.emu.node("node1").unwrap().vpc;
+    let left = c.mismatches("node1");
+    for t in vip_tables_of(&c, &node1_vpc) {
+        assert!(left.iter().all(|m| !m.contains(&t)), "{t}: {left:#?}");
+    }
+}
