@@ -94,7 +94,10 @@ fn serve_names_each_nodes_account_and_the_role_template_in_a_landing_zone() {
         "Account of node2: 333300000002 (instance role tgw-generic-rk-node)",
         "Role in every account: arn:aws:iam::{account}:role/LifeKeeperTgwRoutes",
         "export AWS_ENDPOINT_URL=",
+        "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY",
     ] {
         assert!(text.contains(expected), "{expected} missing from:\n{text}");
     }
+    // The default account's static keys would see nothing there.
+    assert!(!text.contains("AKIAEMULATOR"), "{text}");
 }

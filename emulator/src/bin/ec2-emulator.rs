@@ -118,8 +118,16 @@ fn print_endpoints(emulator: &Emulator, nodes: &[String], https: bool) {
     } else {
         println!("export AWS_ENDPOINT_URL={}", emulator.ec2_endpoint());
     }
-    println!("export AWS_ACCESS_KEY_ID=AKIAEMULATOR");
-    println!("export AWS_SECRET_ACCESS_KEY=emulator-secret");
+    if emulator.topology().roles.is_empty() {
+        println!("export AWS_ACCESS_KEY_ID=AKIAEMULATOR");
+        println!("export AWS_SECRET_ACCESS_KEY=emulator-secret");
+    } else {
+        // Static keys belong to the default account, which owns nothing in
+        // a landing zone: act with the node's instance role, as on EC2.
+        println!(
+            "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY   # each node uses its instance role (IMDS)"
+        );
+    }
     for name in nodes {
         if let Some(endpoint) = emulator.imds_endpoint(name) {
             println!("# export AWS_EC2_METADATA_SERVICE_ENDPOINT={endpoint}   # {name}");
