@@ -520,12 +520,16 @@ pub fn detail_of(err: &ApiError) -> String {
     s
 }
 
+/// The other account and role of a failure to assume that role.
+fn role_of(err: &ApiError) -> Option<&crate::engine::ec2::AccountContext> {
+    err.account
+        .as_deref()
+        .filter(|_| err.api == Api::AssumeRole)
+}
+
 /// The line for a failure to assume a role: 127116 (the hops there fail).
 pub fn role_refused(err: &ApiError) -> Option<Message> {
-    let there = err
-        .account
-        .as_ref()
-        .filter(|_| err.api == Api::AssumeRole)?;
+    let there = role_of(err)?;
     Some(Message::RoleRefused {
         role: there.role_arn.clone(),
         account: there.account.clone(),
@@ -536,10 +540,7 @@ pub fn role_refused(err: &ApiError) -> Option<Message> {
 /// The warning for a remote hop skipped because STS was silent or
 /// overloaded: 127117.
 pub fn role_unavailable(err: &ApiError) -> Option<Message> {
-    let there = err
-        .account
-        .as_ref()
-        .filter(|_| err.api == Api::AssumeRole)?;
+    let there = role_of(err)?;
     Some(Message::RoleUnavailable {
         role: there.role_arn.clone(),
         account: there.account.clone(),

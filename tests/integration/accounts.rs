@@ -13,6 +13,14 @@ const WORKLOAD_1: &str = "333300000001";
 const WORKLOAD_2: &str = "333300000002";
 const CLIENTS_EAST: &str = "444400000001";
 const CLIENTS_WEST: &str = "444400000002";
+/// Every account node1's walk reaches besides its own: one role each.
+const OTHER_ACCOUNTS: [&str; 5] = [
+    NETWORK_EAST,
+    NETWORK_WEST,
+    WORKLOAD_2,
+    CLIENTS_EAST,
+    CLIENTS_WEST,
+];
 /// The clients' VPCs (hop 4 and hop 5 for node1).
 const CLIENT_EAST_VPC: &str = "vpc-01000000000000011";
 const CLIENT_WEST_VPC: &str = "vpc-02000000000000012";
@@ -64,16 +72,7 @@ fn both_switchovers_converge_with_every_hop_in_its_owners_account() {
     c.assert_converged("node1");
     // One role per other account on the walk, each assumed once; node1's
     // own account needs none.
-    let mut expected: Vec<String> = [
-        NETWORK_EAST,
-        NETWORK_WEST,
-        WORKLOAD_2,
-        CLIENTS_EAST,
-        CLIENTS_WEST,
-    ]
-    .iter()
-    .map(|a| role(a))
-    .collect();
+    let mut expected: Vec<String> = OTHER_ACCOUNTS.iter().map(|a| role(a)).collect();
     expected.sort();
     assert_eq!(granted_roles(&c), expected, "{}", r.stderr);
     let node1 = c.emu.node("node1").unwrap();
@@ -164,13 +163,7 @@ fn a_trust_policy_that_does_not_name_the_node_is_refused_and_named() {
 #[test]
 fn an_external_id_the_roles_require_must_be_given() {
     let c = landing_zone();
-    for account in [
-        NETWORK_EAST,
-        NETWORK_WEST,
-        WORKLOAD_2,
-        CLIENTS_EAST,
-        CLIENTS_WEST,
-    ] {
+    for account in OTHER_ACCOUNTS {
         c.emu
             .set_role_external_id(&role(account), Some("lz-7f3a".into()));
     }
@@ -251,13 +244,7 @@ fn doctor_checks_every_account_and_says_what_to_add() {
     let c = landing_zone();
     let ok = c.cli("node1", &["doctor", "--json", "--ip", "10.0.0.100"]);
     let doc = json(&ok.stdout);
-    for account in [
-        NETWORK_EAST,
-        NETWORK_WEST,
-        WORKLOAD_2,
-        CLIENTS_EAST,
-        CLIENTS_WEST,
-    ] {
+    for account in OTHER_ACCOUNTS {
         let role_check = crate::util::doctor_check(&doc, &format!("account.{account}.role"));
         assert_eq!(role_check["status"], "PASS", "{role_check}");
         let iam = crate::util::doctor_check(&doc, &format!("account.{account}.iam"));

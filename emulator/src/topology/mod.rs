@@ -473,10 +473,7 @@ fn hoist_tgw_shares(file: &mut toml::Table) -> bool {
     let mut shares = toml::Table::new();
     if let Some(toml::Value::Array(tgws)) = file.get_mut("transit_gateways") {
         for tgw in tgws.iter_mut().filter_map(toml::Value::as_table_mut) {
-            let id = tgw
-                .get("id")
-                .and_then(toml::Value::as_str)
-                .map(str::to_string);
+            let id = tgw_id(tgw);
             if let (Some(id), Some(accounts)) = (id, tgw.remove("shared_with")) {
                 shares.insert(id, accounts);
             }
@@ -494,6 +491,13 @@ fn hoist_tgw_shares(file: &mut toml::Table) -> bool {
     true
 }
 
+/// The `id` of a `[[transit_gateways]]` entry.
+fn tgw_id(tgw: &toml::Table) -> Option<String> {
+    tgw.get("id")
+        .and_then(toml::Value::as_str)
+        .map(str::to_string)
+}
+
 /// The inverse of [`hoist_tgw_shares`], for writing files.
 fn lower_tgw_shares(file: &mut toml::Table) {
     let Some(toml::Value::Table(mut shares)) = file.remove("shared_with") else {
@@ -501,10 +505,7 @@ fn lower_tgw_shares(file: &mut toml::Table) {
     };
     if let Some(toml::Value::Array(tgws)) = file.get_mut("transit_gateways") {
         for tgw in tgws.iter_mut().filter_map(toml::Value::as_table_mut) {
-            let id = tgw
-                .get("id")
-                .and_then(toml::Value::as_str)
-                .map(str::to_string);
+            let id = tgw_id(tgw);
             if let Some(accounts) = id.and_then(|id| shares.remove(&id)) {
                 tgw.insert("shared_with".to_string(), accounts);
             }
