@@ -458,9 +458,16 @@ impl Emulator {
         lock(&self.shared.counters).tls_handshakes
     }
 
-    /// TLS handshakes that failed, e.g. because the client refused the certificate.
+    /// TLS handshakes the client refused with an alert: its trust refused
+    /// the certificate.
     pub fn tls_failures(&self) -> u64 {
         lock(&self.shared.counters).tls_failures
+    }
+
+    /// TLS handshakes the client abandoned silently (closed mid-handshake)
+    /// or that timed out: no verdict on the certificate.
+    pub fn tls_abandoned(&self) -> u64 {
+        lock(&self.shared.counters).tls_abandoned
     }
 
     pub fn imds_requests(&self, node: &str) -> u64 {

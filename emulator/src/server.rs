@@ -205,12 +205,23 @@ async fn serve_connection(stream: tokio::net::TcpStream, shared: Arc<Shared>, ro
                     lock(&shared.counters).tls_handshakes += 1;
                     serve_http(TokioIo::new(tls_stream), shared, role).await;
                 }
-                // The client refused our certificate, or gave up.
-                _ => lock(&shared.counters).tls_failures += 1,
+                // The client's trust refused our certificate: it said so.
+                Ok(Err(e)) if refused_by_client(&e) => lock(&shared.counters).tls_failures += 1,
+                // It went away mid-handshake, or never finished it.
+                _ => lock(&shared.counters).tls_abandoned += 1,
             }
         }
         _ => serve_http(TokioIo::new(stream), shared, role).await,
     }
+}
+
+/// Whether a failed handshake is the client's refusal (a TLS alert, as
+/// rustls and every TLS client send when verification fails), as opposed
+/// to a connection simply closed before the handshake ended.
+fn refused_by_client(err: &std::io::Error) -> bool {
+    err.get_ref()
+        .and_then(|inner| inner.downcast_ref::<tokio_rustls::rustls::Error>())
+        .is_some_and(|e| matches!(e, tokio_rustls::rustls::Error::AlertReceived(_)))
 }
 
 async fn serve_http<I>(io: TokioIo<I>, shared: Arc<Shared>, role: Role)

@@ -29,8 +29,13 @@ pub struct Counters {
     pub proxied: u64,
     /// TLS handshakes completed on the HTTPS endpoint.
     pub tls_handshakes: u64,
-    /// TLS handshakes that failed (certificate refused, client gave up).
+    /// TLS handshakes the client refused with an alert (its trust refused
+    /// our certificate: unknown issuer, wrong name, expired).
     pub tls_failures: u64,
+    /// TLS handshakes the client abandoned without a word (it closed the
+    /// connection mid-handshake, e.g. a pooled connect no longer needed
+    /// when the process exited), or that timed out.
+    pub tls_abandoned: u64,
     pub imds: BTreeMap<String, u64>,
     /// STS requests that named an action in a known region.
     pub sts_calls: u64,

@@ -196,7 +196,7 @@ fn missing_main(topo: &Topology, table_id: String) -> RouteRow {
         hop: Hop::LocalVpc,
         table_id: Some(table_id),
         owner: topo.node.vpc_id.clone(),
-        account: None,
+        account: topo.node.account().map(str::to_string),
         current: None,
         desired: topo.node.eni_id.clone(),
         state: RouteState::Missing,
@@ -238,6 +238,12 @@ fn missing_tgw_routes(topo: &Topology) -> Vec<RouteRow> {
             ));
         }
     }
+    // Across accounts, say whose each table is, as for the routed ones.
+    if let Some(me) = topo.node.account() {
+        for row in &mut rows {
+            row.account.get_or_insert_with(|| me.to_string());
+        }
+    }
     rows
 }
 
@@ -263,7 +269,7 @@ fn missing_in(facts: &RegionFacts, tgw_id: &str, desired: &str, hop: Hop) -> Vec
             hop,
             table_id: Some(t.table.id.clone()),
             owner: tgw_id.to_string(),
-            account: None,
+            account: t.table.account.clone(),
             current: None,
             desired: desired.to_string(),
             state,
@@ -291,7 +297,7 @@ fn unreachable_rows(topo: &Topology, plan: &Plan) -> Vec<RouteRow> {
             hop: Hop::RemoteTgw,
             table_id: None,
             owner: p.tgw_id,
-            account: None,
+            account: p.owner,
             current: None,
             desired: p.peering_id,
             state: RouteState::Unreachable,

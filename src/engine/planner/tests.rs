@@ -533,7 +533,7 @@ fn a_tgw_table_that_began_deleting_is_left_alone_with_a_warning() {
 /// network accounts N1/N2, the client VPCs in C1/C2. The node's own view
 /// holds its own VPC's tables and attachment; the rest comes from the
 /// owners' views, tagged with their accounts.
-fn landing_zone() -> Topology {
+pub(crate) fn landing_zone() -> Topology {
     let mut topo = two_region();
     topo.node.identity = Some(crate::engine::topology::NodeIdentity {
         account: "333300000001".into(),

@@ -187,3 +187,30 @@ fn a_failed_attachment_lookup_is_an_unknown_local_tgw_not_none() {
         "{codes:?}"
     );
 }
+
+#[test]
+fn across_accounts_every_row_says_whose_table_it_is() {
+    let mut topo = crate::engine::planner::tests::landing_zone();
+    let mut bare = tgw_table("tgw-rtb-e2", "tgw-e", None);
+    bare.table.account = Some("222200000001".into());
+    topo.local.tgw_tables.as_mut().unwrap().push(bare);
+    let r = status(&topo, Some(Ok(Some("rtb-n1main".into()))));
+    let alone = state_of(&r, "tgw-rtb-e2");
+    assert_eq!(alone.state, RouteState::LeftAlone);
+    assert_eq!(alone.account.as_deref(), Some("222200000001"));
+    assert_eq!(
+        state_of(&r, "rtb-n1main").account.as_deref(),
+        Some("333300000001")
+    );
+    assert_eq!(
+        state_of(&r, "rtb-c1").account.as_deref(),
+        Some("444400000001")
+    );
+    assert_eq!(
+        state_of(&r, "rtb-n1a").account.as_deref(),
+        Some("333300000001")
+    );
+    // One account: no account anywhere, so the text and JSON stay as they were.
+    let single = status(&two_region(), Some(Ok(Some("rtb-n1main".into()))));
+    assert!(single.routes.iter().all(|row| row.account.is_none()));
+}
