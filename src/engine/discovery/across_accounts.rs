@@ -38,31 +38,7 @@ pub async fn discover<E: Ec2>(
     remote_silence: Duration,
 ) -> Topology {
     let r = node.region.clone();
-    let (vpc_tables, attachments, tgws) = tokio::join!(
-        by(
-            deadline,
-            Api::DescribeRouteTables,
-            &r,
-            ec2.vip_route_tables(&r, vip)
-        ),
-        by(
-            deadline,
-            Api::DescribeTransitGatewayVpcAttachments,
-            &r,
-            ec2.vpc_attachments(&r)
-        ),
-        async {
-            let tgws = by(
-                deadline,
-                Api::DescribeTransitGateways,
-                &r,
-                ec2.transit_gateways(&r),
-            );
-            let tgws = tgws.await;
-            warm_up_owners(ec2, &node, tgws.iter().flatten().map(|t| &t.owner));
-            tgws
-        },
-    );
+    let (vpc_tables, attachments, tgws) = own_view(ec2, &node, vip, deadline).await;
     let local_tgw = attachments
         .as_ref()
         .ok()
@@ -80,18 +56,7 @@ pub async fn discover<E: Ec2>(
     };
     let owner = tgws.map(|t| owner_of(&t, &local_tgw.tgw_id));
     let seen = owner_view(ec2, &node, &local_tgw, owner, deadline).await;
-    let peers = match &seen.peerings {
-        Ok(p) => peered_tgws(p, &local_tgw.tgw_id),
-        Err(_) => Vec::new(),
-    };
-    warm_up_owners(ec2, &node, peers.iter().map(|p| &p.owner));
-
-    let mut by_region: BTreeMap<String, Vec<OwnedTgw>> = BTreeMap::new();
-    for p in &peers {
-        let entry = by_region.entry(p.region.clone()).or_default();
-        entry.push((p.tgw_id.clone(), p.owner.clone()));
-    }
-    let local_peers = by_region.remove(&r).unwrap_or_default();
+    let (local_peers, by_region) = peers_by_region(&seen.peerings, &local_tgw.tgw_id, &r);
     let remote_deadline = deadline.min(after(remote_silence));
     let own_attachments = attachments.clone();
     let local_work = LocalHops {
@@ -117,6 +82,69 @@ pub async fn discover<E: Ec2>(
         peerings,
         remotes,
     }
+}
+
+/// What the node's own credentials see first: its region's VIP route
+/// tables, its VPC attachments (they name the local TGW) and the TGWs
+/// visible to it with their owners, whose roles start warming up at once.
+async fn own_view<E: Ec2>(
+    ec2: &E,
+    node: &LocalNode,
+    vip: Ipv4Addr,
+    deadline: Instant,
+) -> (
+    Result<Vec<VpcRouteTable>, ApiError>,
+    Result<Vec<VpcAttachment>, ApiError>,
+    Result<Vec<TransitGateway>, ApiError>,
+) {
+    let r = node.region.as_str();
+    let tables = by(
+        deadline,
+        Api::DescribeRouteTables,
+        r,
+        ec2.vip_route_tables(r, vip),
+    );
+    let attachments = ec2.vpc_attachments(r);
+    let attachments = by(
+        deadline,
+        Api::DescribeTransitGatewayVpcAttachments,
+        r,
+        attachments,
+    );
+    let tgws = async {
+        let tgws = by(
+            deadline,
+            Api::DescribeTransitGateways,
+            r,
+            ec2.transit_gateways(r),
+        )
+        .await;
+        warm_up_owners(ec2, node, tgws.iter().flatten().map(|t| &t.owner));
+        tgws
+    };
+    tokio::join!(tables, attachments, tgws)
+}
+
+/// The peers of `local_tgw` with their owners: those in the local region
+/// (intra-region peering), and the others by region.
+fn peers_by_region(
+    peerings: &Result<Vec<Peering>, ApiError>,
+    local_tgw: &str,
+    local_region: &str,
+) -> (Vec<OwnedTgw>, BTreeMap<String, Vec<OwnedTgw>>) {
+    let peers = match peerings {
+        Ok(p) => peered_tgws(p, local_tgw),
+        Err(_) => Vec::new(),
+    };
+    let mut by_region: BTreeMap<String, Vec<OwnedTgw>> = BTreeMap::new();
+    for p in peers {
+        by_region
+            .entry(p.region)
+            .or_default()
+            .push((p.tgw_id, p.owner));
+    }
+    let local = by_region.remove(local_region).unwrap_or_default();
+    (local, by_region)
 }
 
 /// The owner of `tgw_id` among the visible TGWs; `None` when it is not
@@ -418,4 +446,66 @@ fn with_vpc_account(tables: Vec<VpcRouteTable>, account: &Option<String>) -> Vec
             ..t
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::planner::tests::denied;
+    use crate::engine::topology::PeeringSide;
+
+    fn side(tgw: &str, region: &str, owner: &str) -> PeeringSide {
+        PeeringSide {
+            tgw_id: tgw.into(),
+            region: region.into(),
+            owner: Some(owner.into()),
+        }
+    }
+
+    #[test]
+    fn peers_split_into_the_local_region_and_the_others_with_their_owners() {
+        let peering = |id: &str, other: PeeringSide| Peering {
+            id: id.into(),
+            requester: side("tgw-a", "us-east-1", "222200000001"),
+            accepter: other,
+        };
+        let peerings = Ok(vec![
+            peering("p1", side("tgw-b", "us-west-2", "222200000002")),
+            peering("p2", side("tgw-c", "us-east-1", "555500000001")),
+        ]);
+        let (local, others) = peers_by_region(&peerings, "tgw-a", "us-east-1");
+        assert_eq!(
+            local,
+            [("tgw-c".to_string(), Some("555500000001".to_string()))]
+        );
+        assert_eq!(
+            others["us-west-2"],
+            [("tgw-b".to_string(), Some("222200000002".to_string()))]
+        );
+        let unknown = Err(denied(
+            Api::DescribeTransitGatewayPeeringAttachments,
+            "us-east-1",
+        ));
+        let (local, others) = peers_by_region(&unknown, "tgw-a", "us-east-1");
+        assert!(local.is_empty() && others.is_empty());
+    }
+
+    #[test]
+    fn lookups_merge_into_everything_or_the_first_failure() {
+        let first = denied(Api::DescribeRouteTables, "us-east-1");
+        let second = denied(Api::DescribeTransitGatewayRouteTables, "us-west-2");
+        assert_eq!(merge(vec![Ok(vec![1]), Ok(vec![2, 3])]), Ok(vec![1, 2, 3]));
+        let failed = merge(vec![Ok(vec![1]), Err(first.clone()), Err(second)]);
+        assert_eq!(failed, Err(first));
+    }
+
+    #[test]
+    fn an_unlisted_tgw_is_taken_to_be_the_nodes_own() {
+        let tgws = [TransitGateway {
+            id: "tgw-a".into(),
+            owner: Some("222200000001".into()),
+        }];
+        assert_eq!(owner_of(&tgws, "tgw-a").as_deref(), Some("222200000001"));
+        assert_eq!(owner_of(&tgws, "tgw-z"), None);
+    }
 }
