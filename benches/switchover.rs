@@ -9,7 +9,8 @@
 //! route state; a wrong result is a failure, not a time.
 //!
 //! `cargo bench --bench switchover` (BENCH_RUNS=N to change the run count,
-//! BENCH_ONLY=text to run only the scenarios whose name contains it).
+//! BENCH_ONLY=text to run only the scenarios whose name contains it,
+//! BENCH_HANDSHAKES=1 to print each run's TLS handshakes and time).
 
 use std::collections::BTreeMap;
 use std::io::Read;
