@@ -338,15 +338,7 @@ pub fn peered_tgws(peerings: &[Peering], local_tgw: &str) -> Vec<PeeredTgw> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn att(id: &str, tgw: &str, vpc: &str) -> VpcAttachment {
-        VpcAttachment {
-            id: id.into(),
-            tgw_id: tgw.into(),
-            vpc_id: vpc.into(),
-            vpc_owner: None,
-        }
-    }
+    use crate::engine::planner::tests::att;
 
     #[test]
     fn lowest_tgw_id_wins_and_candidates_are_counted() {

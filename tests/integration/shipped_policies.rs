@@ -47,6 +47,14 @@ fn strings(field: &Value) -> Vec<String> {
     }
 }
 
+/// The one statement of a policy that must have exactly one.
+fn only_statement(policy: &Value) -> &Value {
+    let [statement] = statements(policy).as_slice() else {
+        panic!("one statement expected: {policy}");
+    };
+    statement
+}
+
 fn statements(policy: &Value) -> &Vec<Value> {
     assert_eq!(
         policy["Version"], "2012-10-17",
@@ -58,9 +66,7 @@ fn statements(policy: &Value) -> &Vec<Value> {
 #[test]
 fn permissions_policy_grants_exactly_the_documented_actions() {
     let policy = json("packaging/iam/permissions-policy.json");
-    let [statement] = statements(&policy).as_slice() else {
-        panic!("one statement expected: {policy}");
-    };
+    let statement = only_statement(&policy);
     assert_eq!(statement["Effect"], "Allow");
     assert_eq!(statement["Resource"], "*");
     let actions = strings(&statement["Action"]);
@@ -126,9 +132,7 @@ fn only_the_external_id_variant_asks_for_an_external_id() {
 #[test]
 fn node_may_assume_the_templates_role_in_every_account() {
     let policy = json("packaging/iam/node-assume-role-policy.json");
-    let [statement] = statements(&policy).as_slice() else {
-        panic!("one statement expected: {policy}");
-    };
+    let statement = only_statement(&policy);
     assert_eq!(statement["Effect"], "Allow");
     assert_eq!(strings(&statement["Action"]), ["sts:AssumeRole"]);
     let template = Template::load();

@@ -49,6 +49,23 @@ fn styled(text: impl Into<String>, style: Style) -> Cell {
 }
 
 /// Left-aligned columns, padded by what is visible (styles take no width).
+/// Cross-account runs say whose each table is, in a column right after its
+/// region; single-account output keeps its columns as they were.
+fn with_accounts<'a>(
+    header: &mut Vec<&str>,
+    rows: &mut [Vec<Cell>],
+    accounts: impl Iterator<Item = Option<&'a str>>,
+) {
+    let accounts: Vec<Option<&str>> = accounts.collect();
+    if accounts.iter().all(Option::is_none) {
+        return;
+    }
+    header.insert(1, "ACCOUNT");
+    for (row, account) in rows.iter_mut().zip(accounts) {
+        row.insert(1, cell(account.unwrap_or("?")));
+    }
+}
+
 fn table(out: &mut String, header: &[&str], rows: &[Vec<Cell>]) {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
@@ -150,13 +167,11 @@ pub fn status(r: &StatusReport) -> String {
         );
     }
     out.push('\n');
-    // Cross-account runs say whose each table is, right after its region.
-    let accounts = r.routes.iter().any(|row| row.account.is_some());
-    let rows: Vec<Vec<Cell>> = r
+    let mut rows: Vec<Vec<Cell>> = r
         .routes
         .iter()
         .map(|row| {
-            let mut cells = vec![
+            vec![
                 cell(&row.region),
                 cell(hop_label(row.hop)),
                 cell(row.table_id.as_deref().unwrap_or("?")),
@@ -164,17 +179,12 @@ pub fn status(r: &StatusReport) -> String {
                 cell(&row.desired),
                 styled(row.state.as_str(), state_style(row.state)),
                 styled(row.detail.as_deref().unwrap_or(""), QUIET),
-            ];
-            if accounts {
-                cells.insert(1, cell(row.account.as_deref().unwrap_or("?")));
-            }
-            cells
+            ]
         })
         .collect();
     let mut header = vec!["REGION", "HOP", "TABLE", "CURRENT", "DESIRED", "STATE", ""];
-    if accounts {
-        header.insert(1, "ACCOUNT");
-    }
+    let accounts = r.routes.iter().map(|row| row.account.as_deref());
+    with_accounts(&mut header, &mut rows, accounts);
     table(&mut out, &header, &rows);
     findings(&mut out, &r.findings);
     let bad = r.routes.iter().filter(|x| !x.state.is_fine()).count();
@@ -217,27 +227,21 @@ pub fn plan(r: &PlanReport) -> String {
         );
     } else {
         out.push('\n');
-        let accounts = r.replacements.iter().any(|x| x.account.is_some());
-        let rows: Vec<Vec<Cell>> = r
+        let mut rows: Vec<Vec<Cell>> = r
             .replacements
             .iter()
             .map(|x| {
-                let mut cells = vec![
+                vec![
                     cell(&x.region),
                     cell(hop_label(x.hop)),
                     cell(&x.table_id),
                     cell(format!("{} -> {}", x.from, x.to)),
-                ];
-                if accounts {
-                    cells.insert(1, cell(x.account.as_deref().unwrap_or("?")));
-                }
-                cells
+                ]
             })
             .collect();
         let mut header = vec!["REGION", "HOP", "TABLE", "CHANGE"];
-        if accounts {
-            header.insert(1, "ACCOUNT");
-        }
+        let accounts = r.replacements.iter().map(|x| x.account.as_deref());
+        with_accounts(&mut header, &mut rows, accounts);
         table(&mut out, &header, &rows);
     }
     if !r.unreachable_regions.is_empty() {

@@ -20,7 +20,7 @@ fn vpc_table(id: &str, vpc: &str, target: Target) -> VpcRouteTable {
     }
 }
 
-fn att(id: &str, tgw: &str, vpc: &str) -> VpcAttachment {
+pub(crate) fn att(id: &str, tgw: &str, vpc: &str) -> VpcAttachment {
     VpcAttachment {
         id: id.into(),
         tgw_id: tgw.into(),
